@@ -1,0 +1,13 @@
+from django.core.management.base import BaseCommand
+
+from zhengdun.audit.chain import audited, seal_pending, write_checkpoint
+
+
+class Command(BaseCommand):
+    help = "封存待入链的审计记录，并把链头的签名检查点写到数据库之外（可由 cron 定时运行）。"
+
+    def handle(self, *args, **options):
+        with audited(actor=None, action="audit.checkpoint"):
+            sealed = seal_pending()
+        path = write_checkpoint()
+        self.stdout.write(f"已封存 {sealed} 条；检查点：{path or '（链为空）'}")

@@ -1,0 +1,216 @@
+"""Reads of campaigns, templates, actions and their traffic lights.
+
+Campaigns and required actions are issued by an office but seen by the units below it, so they are
+read with `visible_to(scope)` (see models) rather than plain `within(scope)`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from zhengdun.campaigns.lights import Light, light_for
+from zhengdun.campaigns.models import (
+    Action,
+    ActionCompletion,
+    ActionKind,
+    Campaign,
+    CampaignTemplate,
+    Notification,
+)
+from zhengdun.campaigns.services import target_units_q
+from zhengdun.org.access import Scope
+from zhengdun.org.models import Role, Unit
+
+# --- campaigns and templates ------------------------------------------------------------------
+
+def campaign_list(*, scope: Scope) -> QuerySet[Campaign]:
+    return Campaign.objects.visible_to(scope).select_related("unit").order_by("-start_date", "id")
+
+
+def campaign_get(*, scope: Scope, campaign_id: int) -> Campaign | None:
+    return campaign_list(scope=scope).filter(pk=campaign_id).first()
+
+
+def campaign_current(*, scope: Scope, today: dt.date | None = None) -> Campaign | None:
+    today = today or timezone.localdate()
+    campaigns = campaign_list(scope=scope)
+    return (campaigns.filter(start_date__lte=today, end_date__gte=today).first() or campaigns.first())
+
+
+def campaign_detail(campaign: Campaign) -> dict:
+    return {
+        "phases": list(campaign.phases.all()),
+        "tasks": list(campaign.tasks.all()),
+        "problems": list(campaign.focusproblems.all()),
+        "chronic_problems": list(campaign.chronicproblems.all()),
+        "scope_units": list(campaign.scope_units.all()),
+    }
+
+
+def phase_for_day(campaign: Campaign, day: dt.date):
+    """The phase running on `day` (a 'throughout' phase yields to the specific one)."""
+    running = [p for p in campaign.phases.all() if p.start_date <= day <= p.end_date]
+    return running[-1] if running else None
+
+
+def template_list(*, scope: Scope) -> QuerySet[CampaignTemplate]:
+    return CampaignTemplate.objects.within(scope).select_related("unit")
+
+
+def template_get(*, scope: Scope, template_id: int) -> CampaignTemplate | None:
+    return template_list(scope=scope).filter(pk=template_id).first()
+
+
+def office_units(*, scope: Scope) -> QuerySet[Unit]:
+    """Units an office administrator acts for (its anchors), used as owner/issuer choices."""
+    if scope.everything:
+        return Unit.objects.filter(depth__lte=2).order_by("path")
+    if not scope.has_role(Role.OFFICE_ADMIN):
+        return Unit.objects.none()
+    return Unit.objects.filter(path__in=list(scope.write_paths)).order_by("path")
+
+
+def unit_get(*, scope: Scope, unit_id: int) -> Unit | None:
+    return Unit.objects.within(scope).filter(pk=unit_id).first()
+
+
+def units_readable(*, scope: Scope) -> QuerySet[Unit]:
+    return Unit.objects.within(scope).order_by("path")
+
+
+def units_writable(*, scope: Scope) -> QuerySet[Unit]:
+    """Units the user may record for: subtrees of write roles plus exact units (clerks)."""
+    if scope.everything:
+        return Unit.objects.order_by("path")
+    q = Q(pk__in=list(scope.write_unit_ids))
+    for path in scope.write_paths:
+        q |= Q(path__startswith=path)
+    return Unit.objects.within(scope).filter(q).order_by("path")
+
+
+# --- actions ----------------------------------------------------------------------------------
+
+@dataclass
+class ActionRow:
+    action: Action
+    unit: Unit
+    completion: ActionCompletion | None
+    light: Light
+
+
+def required_actions_for(unit: Unit, *, campaign: Campaign | None = None) -> QuerySet[Action]:
+    """Union of what every level above requires of `unit` plus its own optional actions (SQL)."""
+    actions = Action.objects.for_unit(unit).select_related("unit", "phase", "campaign")
+    if campaign is not None:
+        actions = actions.filter(campaign=campaign)
+    return actions.order_by("deadline", "id")
+
+
+def action_rows_for_unit(*, scope: Scope, unit: Unit, campaign: Campaign | None = None,
+                         today: dt.date | None = None) -> list[ActionRow]:
+    """The unit's action list with lights. `unit` must be readable in `scope` (checked by the caller
+    through unit_get)."""
+    today = today or timezone.localdate()
+    actions = list(required_actions_for(unit, campaign=campaign))
+    completions = {c.action_id: c for c in ActionCompletion.objects.within(scope)
+                   .filter(unit=unit, action__in=[a.id for a in actions])}
+    rows = []
+    for action in actions:
+        c = completions.get(action.id)
+        rows.append(ActionRow(action, unit, c, light_for(deadline=action.deadline, status=c.status if c else None,
+                                                         declared_on=c.declared_on if c else None, today=today)))
+    return rows
+
+
+def action_list_visible(*, scope: Scope) -> QuerySet[Action]:
+    return Action.objects.visible_to(scope).select_related("unit", "phase", "campaign")
+
+
+def action_get(*, scope: Scope, action_id: int) -> Action | None:
+    return action_list_visible(scope=scope).filter(pk=action_id).first()
+
+
+def issued_actions(*, scope: Scope, issuer: Unit, campaign: Campaign | None = None) -> QuerySet[Action]:
+    actions = Action.objects.within(scope).filter(unit=issuer, kind=ActionKind.REQUIRED)
+    if campaign is not None:
+        actions = actions.filter(campaign=campaign)
+    return actions.select_related("phase", "unit", "campaign").order_by("deadline", "id")
+
+
+def action_target_units(*, scope: Scope, action: Action) -> QuerySet[Unit]:
+    return Unit.objects.within(scope).filter(target_units_q(action)).order_by("path")
+
+
+def completion_get(*, scope: Scope, action: Action, unit: Unit) -> ActionCompletion | None:
+    return ActionCompletion.objects.within(scope).filter(action=action, unit=unit).first()
+
+
+@dataclass
+class Matrix:
+    actions: list[Action]
+    units: list[Unit]
+    cells: dict  # (unit_id, action_id) -> ActionRow, only where the action targets the unit
+    totals: dict  # color -> count
+
+    @property
+    def rows(self) -> list[tuple[Unit, list[ActionRow | None]]]:
+        return [(u, [self.cells.get((u.id, a.id)) for a in self.actions]) for u in self.units]
+
+
+def office_matrix(*, scope: Scope, issuer: Unit, campaign: Campaign | None = None,
+                  today: dt.date | None = None, only_attention: bool = False) -> Matrix:
+    """Actions the office issued × units below with their light: one query for the units, one for
+    the completions, whatever the size of the subtree."""
+    today = today or timezone.localdate()
+    actions = list(issued_actions(scope=scope, issuer=issuer, campaign=campaign))
+    units = list(Unit.objects.within(scope).filter(path__startswith=issuer.path, is_active=True)
+                 .exclude(pk=issuer.pk).order_by("path"))
+    completions = {(c.unit_id, c.action_id): c for c in ActionCompletion.objects.within(scope)
+                   .filter(action__in=[a.id for a in actions], unit__path__startswith=issuer.path)}
+    roots = {}
+    for a in actions:
+        roots.setdefault(a.campaign_id, list(a.campaign.scope_units.values_list("path", flat=True)))
+    cells, totals = {}, {"green": 0, "yellow": 0, "red": 0, "grey": 0}
+    for unit in units:
+        for a in actions:
+            if not a.targets(unit) or not any(unit.path.startswith(p) for p in roots[a.campaign_id]):
+                continue
+            c = completions.get((unit.id, a.id))
+            light = light_for(deadline=a.deadline, status=c.status if c else None,
+                              declared_on=c.declared_on if c else None, today=today)
+            cells[(unit.id, a.id)] = ActionRow(a, unit, c, light)
+            totals[light.color] += 1
+    if only_attention:
+        keep = {uid for (uid, _aid), row in cells.items() if row.light.needs_attention or row.light.status == "returned"}
+        units = [u for u in units if u.id in keep]
+    return Matrix(actions, units, cells, totals)
+
+
+def action_status_rows(*, scope: Scope, action: Action, today: dt.date | None = None) -> list[ActionRow]:
+    """One action across its target units (the issuing office's view of a single action)."""
+    today = today or timezone.localdate()
+    units = list(action_target_units(scope=scope, action=action))
+    completions = {c.unit_id: c for c in ActionCompletion.objects.within(scope).filter(action=action)}
+    return [ActionRow(action, u, completions.get(u.id),
+                      light_for(deadline=action.deadline, status=getattr(completions.get(u.id), "status", None),
+                                declared_on=getattr(completions.get(u.id), "declared_on", None), today=today))
+            for u in units]
+
+
+# --- notifications ----------------------------------------------------------------------------
+
+def notification_list(*, scope: Scope, unit: Unit | None = None, unread_only: bool = False) -> QuerySet[Notification]:
+    notes = Notification.objects.within(scope).select_related("unit", "action")
+    if unit is not None:
+        notes = notes.filter(unit__path__startswith=unit.path)
+    if unread_only:
+        notes = notes.filter(read_at__isnull=True)
+    return notes.order_by("-day", "-id")
+
+
+def notification_get(*, scope: Scope, notification_id: int) -> Notification | None:
+    return Notification.objects.within(scope).select_related("unit").filter(pk=notification_id).first()

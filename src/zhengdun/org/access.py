@@ -1,0 +1,194 @@
+"""Scopes and access policies: the one layer that decides what a user may see and change.
+
+A `Scope` is built once per request from the user's role assignments. Querysets of
+unit-owned models are limited with `.within(scope)`; views declare a policy with
+`@access_policy(...)`, and a test walks every URL pattern to make sure they do.
+Objects outside the scope answer 404, exactly like missing ones.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from zhengdun.org.models import Role, RoleAssignment
+
+# Roles whose scope is a subtree below their anchor unit (read); WRITE_ROLES may also change records.
+SUBTREE_ROLES = {Role.OFFICE_ADMIN, Role.SUPERVISOR, Role.CLUE_HANDLER}
+WRITE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_CLERK}
+STAFF_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_CLERK, Role.SUPERVISOR, Role.CLUE_HANDLER, Role.SYSADMIN}
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    roles: frozenset[str] = frozenset()
+    subtree_paths: tuple[str, ...] = ()
+    exact_unit_ids: tuple[int, ...] = ()
+    write_paths: tuple[str, ...] = ()
+    write_unit_ids: tuple[int, ...] = ()
+    officer_id: int | None = None
+    everything: bool = False  # system administrator: every unit and person (masked), no clues or audit
+    all_units: bool = False  # security administrator: the unit tree, to anchor role assignments
+    can_unmask: bool = False
+    anchor_unit_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.everything or self.subtree_paths or self.exact_unit_ids or self.officer_id)
+
+    def unit_q(self, unit_field: str | None) -> Q:
+        """Q limiting a queryset to units in scope; unit_field None means the Unit model itself."""
+        prefix = f"{unit_field}__" if unit_field else ""
+        q = Q(pk__in=[]) if unit_field is None else Q(**{f"{unit_field}__in": []})
+        for path in self.subtree_paths:
+            q |= Q(**{f"{prefix}path__startswith": path})
+        if self.exact_unit_ids:
+            q |= Q(**{(f"{unit_field}_id__in" if unit_field else "pk__in"): list(self.exact_unit_ids)})
+        return q
+
+    def self_q(self, model) -> Q:
+        """Records about the signed-in officer themself (an officer sees their own file)."""
+        if not self.officer_id:
+            return Q(pk__in=[])
+        if model._meta.label == "org.Officer":
+            return Q(pk=self.officer_id)
+        if any(f.name == "officer" for f in model._meta.get_fields()):
+            return Q(officer_id=self.officer_id)
+        return Q(pk__in=[])
+
+    def can_write_unit(self, unit) -> bool:
+        if self.everything:
+            return True
+        return unit.id in self.write_unit_ids or any(unit.path.startswith(p) for p in self.write_paths)
+
+    def can_read_unit(self, unit) -> bool:
+        if self.everything or self.all_units:
+            return True
+        return unit.id in self.exact_unit_ids or any(unit.path.startswith(p) for p in self.subtree_paths)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+ANONYMOUS = Scope(user_id=None)
+
+
+def scope_for(user) -> Scope:
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    assignments = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
+    roles = frozenset(a.role for a in assignments)
+    subtree, exact, write_paths, write_ids, anchors = [], [], [], [], []
+    for a in assignments:
+        if a.unit is None:
+            continue
+        anchors.append(a.unit.id)
+        if a.role in SUBTREE_ROLES:
+            subtree.append(a.unit.path)
+            if a.role in WRITE_ROLES:
+                write_paths.append(a.unit.path)
+        elif a.role == Role.UNIT_CLERK:
+            exact.append(a.unit.id)
+            write_ids.append(a.unit.id)
+    officer = getattr(user, "officer", None) if Role.OFFICER in roles else None
+    return Scope(
+        user_id=user.id,
+        roles=roles,
+        subtree_paths=tuple(sorted(set(subtree))),
+        exact_unit_ids=tuple(sorted(set(exact))),
+        write_paths=tuple(sorted(set(write_paths))),
+        write_unit_ids=tuple(sorted(set(write_ids))),
+        officer_id=officer.id if officer else None,
+        everything=Role.SYSADMIN in roles,
+        all_units=Role.SECADMIN in roles,
+        can_unmask=bool(roles.intersection(settings.ID_UNMASK_ROLES)),
+        anchor_unit_ids=tuple(sorted(set(anchors))),
+    )
+
+
+def get_scope(request: HttpRequest) -> Scope:
+    if not hasattr(request, "_zhengdun_scope"):
+        request._zhengdun_scope = scope_for(request.user)
+    return request._zhengdun_scope
+
+
+def otp_required(user) -> bool:
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    return bool(roles.intersection(settings.OTP_REQUIRED_ROLES))
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a view requires. `roles` empty means any signed-in user; `public` means no sign-in."""
+
+    name: str
+    roles: frozenset[str] = frozenset()
+    public: bool = False
+
+    def allows(self, scope: Scope) -> bool:
+        return self.public or (scope.user_id is not None and (not self.roles or scope.has_role(*self.roles)))
+
+
+def access_policy(*roles: str, public: bool = False, name: str | None = None, api: bool = False):
+    """Declare who may call a view. Every view must carry one (see tests/org/test_url_policies.py)."""
+    policy = Policy(name=name or ("public" if public else ",".join(sorted(roles)) or "authenticated"),
+                    roles=frozenset(roles), public=public)
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not policy.public:
+                denial = check_signed_in(request, api=api)
+                if denial is not None:
+                    return denial
+                if not policy.allows(get_scope(request)):
+                    if api:
+                        return JsonResponse({"code": "forbidden", "message": _("您的角色无权访问此功能")}, status=403)
+                    raise_forbidden()
+            return view(request, *args, **kwargs)
+
+        wrapped.access_policy = policy
+        return wrapped
+
+    return decorate
+
+
+def raise_forbidden():
+    from django.core.exceptions import PermissionDenied
+
+    raise PermissionDenied(_("您的角色无权访问此功能"))
+
+
+def check_signed_in(request, *, api: bool = False):
+    """None when the request may proceed; otherwise the response that sends the user to sign in."""
+    user = request.user
+    if not user.is_authenticated:
+        if api:
+            return JsonResponse({"code": "not_authenticated", "message": _("请先登录")}, status=401)
+        return redirect(f"{settings.LOGIN_URL and '/accounts/login/'}?next={request.path}")
+    if otp_required(user) and not user.is_verified():
+        if api:
+            return JsonResponse({"code": "otp_required", "message": _("需要动态口令二次验证")}, status=401)
+        return redirect(f"/accounts/otp/?next={request.path}")
+    return None
+
+
+def get_in_scope(queryset, scope: Scope, **lookup):
+    """Fetch one object inside the scope; anything else — missing or not yours — is a 404."""
+    obj = queryset.within(scope).filter(**lookup).first()
+    if obj is None:
+        raise Http404(_("未找到该记录"))
+    return obj
+
+
+def roles_display(roles: Iterable[str]) -> list[str]:
+    labels = dict(Role.choices)
+    return [str(labels.get(r, r)) for r in roles]

@@ -1,0 +1,116 @@
+"""Pages for the unit tree, people and the signed-in home. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zhengdun.org import selectors, services
+from zhengdun.org.access import STAFF_ROLES, access_policy, get_scope
+from zhengdun.org.forms import OfficerFilterForm
+from zhengdun.org.models import Role, Unit
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+@access_policy(name="authenticated")
+def home(request):
+    scope = get_scope(request)
+    if scope.roles == {Role.AUDITOR}:
+        return redirect("audit:log")
+    roots = selectors.unit_roots(scope=scope)
+    counts = selectors.unit_officer_counts(scope=scope, units=roots) if roots else {}
+    context = {"roots": roots, "counts": counts, "scope": scope}
+    from zhengdun.campaigns import selectors as campaign_selectors
+
+    campaign = campaign_selectors.campaign_current(scope=scope)
+    if campaign is not None:
+        context["campaign"] = campaign
+        context["phase"] = campaign_selectors.phase_for_day(campaign, timezone.localdate())
+    notes = campaign_selectors.notification_list(scope=scope, unread_only=True)
+    context["notes"] = list(notes[:8])
+    context["notes_total"] = notes.count()
+    return render(request, "org/home.html", context)
+
+
+def _unit_in_scope(scope, unit_id) -> Unit:
+    unit = selectors.unit_list(scope=scope).filter(pk=unit_id).first()
+    if unit is None:
+        raise Http404(_("未找到该单位"))
+    return unit
+
+
+@access_policy(*STAFF_ROLES, Role.SECADMIN)
+def unit_tree(request, unit_id=None):
+    scope = get_scope(request)
+    unit = _unit_in_scope(scope, unit_id) if unit_id else None
+    children = list(selectors.unit_children(scope=scope, unit=unit)) if unit else selectors.unit_roots(scope=scope)
+    counts = selectors.unit_officer_counts(scope=scope, units=children + ([unit] if unit else []))
+    ancestors = [a for a in unit.ancestors() if scope.can_read_unit(a)] if unit else []
+    return render(request, "org/unit_tree.html", {
+        "unit": unit, "children": children, "counts": counts, "ancestors": ancestors,
+    })
+
+
+@access_policy(*STAFF_ROLES, Role.OFFICER)
+def officer_list(request):
+    scope = get_scope(request)
+    form = OfficerFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    unit = _unit_in_scope(scope, data["unit"]) if data.get("unit") else None
+    officers = selectors.officer_list(scope=scope, query=data.get("q", ""), unit=unit,
+                                      category=data.get("category", ""), status=data.get("status", ""),
+                                      party=data.get("party", ""))
+    page = Paginator(officers, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "org/officer_list.html", {
+        "form": form, "page": page, "unit": unit, "query": query.urlencode(),
+    })
+
+
+@access_policy(*STAFF_ROLES, Role.OFFICER)
+def officer_detail(request, officer_id):
+    scope = get_scope(request)
+    officer = selectors.officer_get(scope=scope, officer_id=officer_id)
+    if officer is None:
+        raise Http404(_("未找到该人员"))
+    relatives = list(selectors.relative_list(scope=scope, officer=officer))
+    if relatives:
+        services.relatives_viewed(actor=request.user, officer=officer, ip=client_ip(request))
+    return render(request, "org/officer_detail.html", {
+        "officer": officer, "relatives": relatives, "can_unmask": scope.can_unmask,
+        "can_write": scope.can_write_unit(officer.unit),
+    })
+
+
+@require_POST
+@access_policy(Role.OFFICE_ADMIN, Role.CLUE_HANDLER)
+def officer_reveal_id(request, officer_id):
+    """Show the full ID number of the officer (or of one relative) once; the view is audited."""
+    scope = get_scope(request)
+    officer = selectors.officer_get(scope=scope, officer_id=officer_id)
+    if officer is None:
+        raise Http404(_("未找到该人员"))
+    person = officer
+    relative_id = request.POST.get("relative")
+    if relative_id:
+        person = selectors.relative_list(scope=scope, officer=officer).filter(pk=relative_id).first()
+        if person is None:
+            raise Http404(_("未找到该亲属"))
+    try:
+        number = services.person_reveal_id(actor=request.user, person=person, ip=client_ip(request))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+        return redirect("org:officer_detail", officer_id=officer.id)
+    relatives = list(selectors.relative_list(scope=scope, officer=officer))
+    return render(request, "org/officer_detail.html", {
+        "officer": officer, "relatives": relatives, "can_unmask": True, "revealed": {person._meta.model_name: {person.pk: number}},
+        "revealed_person": person, "revealed_number": number, "can_write": scope.can_write_unit(officer.unit),
+    })

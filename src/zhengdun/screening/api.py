@@ -1,0 +1,153 @@
+"""Screening API for clue handlers: runs with progress, hits, review."""
+
+from datetime import date, datetime
+
+from django.http import Http404
+from ninja import Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from zhengdun.org.access import get_scope
+from zhengdun.org.api_auth import api_policy
+from zhengdun.org.models import Role
+from zhengdun.screening import selectors, services
+from zhengdun.screening.models import RosterSource
+
+router = Router(tags=["screening"])
+HANDLER = Role.CLUE_HANDLER
+
+
+class DatasetOut(Schema):
+    id: int
+    unit: int
+    name: str
+    source: str
+    files: dict
+    created_at: datetime
+
+
+class RunIn(Schema):
+    dataset: int
+    as_of: date | None = None
+    engine: str = "duckdb"
+    rules: list[str] | None = None
+    roster_source: str = RosterSource.DATASET
+
+
+class RunOut(Schema):
+    id: int
+    unit: int
+    dataset: int
+    roster_source: str
+    as_of: date
+    engine: str
+    rules: list[str]
+    status: str
+    progress: int
+    stage: str
+    summary: dict
+    error: str
+    previous: int | None
+
+
+class HitOut(Schema):
+    id: int
+    unit: int
+    run: int
+    rule: str
+    officer_id: str
+    officer: int | None
+    subject: str
+    subject_name: str
+    registry: str
+    record_key: str
+    match: str
+    score: float
+    evidence: str
+    is_new: bool
+    review_status: str
+    review_reason: str
+
+
+class ReviewIn(Schema):
+    status: str
+    reason: str
+
+
+def _run_out(run) -> dict:
+    return {"id": run.id, "unit": run.unit_id, "dataset": run.dataset_id, "roster_source": run.roster_source,
+            "as_of": run.as_of, "engine": run.engine, "rules": run.rule_list, "status": run.status,
+            "progress": run.progress, "stage": run.stage, "summary": run.summary, "error": run.error,
+            "previous": run.previous_id}
+
+
+def _hit_out(h) -> dict:
+    return {"id": h.id, "unit": h.unit_id, "run": h.run_id, "rule": h.rule, "officer_id": h.officer_key,
+            "officer": h.officer_id, "subject": h.subject, "subject_name": h.subject_name, "registry": h.registry,
+            "record_key": h.record_key, "match": h.match, "score": h.score, "evidence": h.evidence,
+            "is_new": h.is_new, "review_status": h.review_status, "review_reason": h.review_reason}
+
+
+@router.get("/datasets", response=list[DatasetOut])
+@api_policy(HANDLER)
+def dataset_list(request):
+    return [{"id": d.id, "unit": d.unit_id, "name": d.name, "source": d.source, "files": d.files,
+             "created_at": d.created_at} for d in selectors.dataset_list(scope=get_scope(request))]
+
+
+@router.post("/runs", response={202: RunOut})
+@api_policy(HANDLER)
+def run_create(request, payload: RunIn):
+    dataset = selectors.dataset_get(scope=get_scope(request), dataset_id=payload.dataset)
+    if dataset is None:
+        raise Http404
+    run = services.run_start(actor=request.user, dataset=dataset, as_of=payload.as_of, engine=payload.engine,
+                             rules=payload.rules, roster_source=payload.roster_source)
+    run.refresh_from_db()
+    return Status(202, _run_out(run))
+
+
+@router.get("/runs", response=list[RunOut])
+@api_policy(HANDLER)
+@paginate(PageNumberPagination, page_size=50)
+def run_list(request):
+    return [_run_out(r) for r in selectors.run_list(scope=get_scope(request))]
+
+
+@router.get("/runs/{run_id}", response=RunOut)
+@api_policy(HANDLER)
+def run_get(request, run_id: int):
+    run = selectors.run_get(scope=get_scope(request), run_id=run_id)
+    if run is None:
+        raise Http404
+    return _run_out(run)
+
+
+@router.get("/runs/{run_id}/hits", response=list[HitOut])
+@api_policy(HANDLER)
+@paginate(PageNumberPagination, page_size=100)
+def hit_list(request, run_id: int, rule: str = "", min_score: float | None = None, review_status: str = "",
+             new_only: bool = False):
+    scope = get_scope(request)
+    run = selectors.run_get(scope=scope, run_id=run_id)
+    if run is None:
+        raise Http404
+    return [_hit_out(h) for h in selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
+                                                    review_status=review_status, new_only=new_only)]
+
+
+@router.get("/hits/{hit_id}", response=HitOut)
+@api_policy(HANDLER)
+def hit_get(request, hit_id: int):
+    hit = selectors.hit_get(scope=get_scope(request), hit_id=hit_id)
+    if hit is None:
+        raise Http404
+    return _hit_out(hit)
+
+
+@router.post("/hits/{hit_id}/review", response=HitOut)
+@api_policy(HANDLER)
+def hit_review(request, hit_id: int, payload: ReviewIn):
+    hit = selectors.hit_get(scope=get_scope(request), hit_id=hit_id)
+    if hit is None:
+        raise Http404
+    return _hit_out(services.hit_review(actor=request.user, hit=hit, status=payload.status, reason=payload.reason))

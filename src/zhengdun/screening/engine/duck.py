@@ -1,0 +1,117 @@
+"""DuckDB backend (embedded, the default)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+from .contract import FILES, ScreeningInputError
+from .normalize import normalize_name, sql_str
+from .pipeline import Dialect, Step
+from .readers import check_columns, header
+
+
+class DuckDialect(Dialect):
+    def nname(self, expr: str) -> str:
+        return f"zd_nname({expr})"
+
+    def bytelen(self, expr: str) -> str:
+        return f"strlen({expr})"
+
+    def re_full(self, expr: str, pattern: str) -> str:
+        return f"regexp_full_match({expr}, {sql_str(pattern)})"
+
+    def idiv(self, a: str, b: str) -> str:
+        return f"({a} // {b})"
+
+    def re_any(self, expr: str, pattern: str) -> str:
+        return f"regexp_matches({expr}, {sql_str(pattern)})"
+
+
+def _nname_arrow(arr):
+    import pyarrow as pa
+
+    return pa.array([normalize_name(s) for s in arr.to_pylist()], type=pa.string())
+
+
+class DuckBackend:
+    dialect = DuckDialect("duckdb")
+
+    def __init__(self, *, threads: int = 2, memory_limit: str = "3GB", progress=None):
+        import duckdb
+
+        self.duckdb = duckdb
+        self.tmpdir = tempfile.mkdtemp(prefix="zd-screen-")
+        self.con = duckdb.connect(":memory:")
+        self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute(f"SET temp_directory = '{self.tmpdir}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        self.con.create_function("zd_nname", _nname_arrow, ["VARCHAR"], "VARCHAR", type="arrow",
+                                 null_handling="special", side_effects=False)
+        self.progress = progress or (lambda *a, **k: None)
+
+    # -- sources
+    def register_source(self, stem: str, path: str) -> None:
+        cols = header(path)
+        check_columns(stem, path, cols)
+        name = os.path.basename(path)
+        want = FILES[stem]
+        p = sql_str(path)
+        if path.endswith(".parquet"):
+            sel = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {c}" for c in want)
+            src = f"SELECT {sel} FROM read_parquet({p})"
+        else:
+            coldef = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in cols) + "}"
+            src = (f"SELECT {', '.join(_q(c) + ' AS ' + c for c in want)} FROM read_csv({p}, header = true, "
+                   f"auto_detect = false, columns = {coldef}, delim = ',', quote = '\"', escape = '\"', "
+                   f"strict_mode = true)")
+        big = stem in ("enterprises", "cases") and not path.endswith(".parquet")
+        try:
+            if big:
+                # read a large CSV once; every later step scans the in-memory copy
+                self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
+            else:
+                self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
+                self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
+        except self.duckdb.Error as exc:
+            raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
+
+    def count(self, rel: str) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]
+
+    def query(self, sql: str, *, file: str | None = None) -> list[tuple]:
+        try:
+            return self.con.execute(sql).fetchall()
+        except self.duckdb.Error as exc:
+            if file:
+                raise ScreeningInputError(f"{file}: cannot read file: {_first_line(exc)}", file=file)
+            raise
+
+    def run_step(self, step: Step) -> None:
+        t0 = time.time()
+        kind = "TABLE" if step.materialise else "VIEW"
+        self.con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
+        self.progress(step.name, time.time() - t0)
+
+    def fetch_hits(self) -> list[tuple]:
+        return self.con.execute(
+            "SELECT rule, officer_id, subject, subject_name, registry, record_key, mt, score, evidence FROM hits"
+        ).fetchall()
+
+    def close(self) -> None:
+        try:
+            self.con.close()
+        finally:
+            import shutil
+
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def _q(c: str) -> str:
+    return '"' + c.replace('"', '""') + '"'
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,426 @@
+"""The screening pipeline as SQL text shared by the DuckDB and Spark backends.
+
+Each step is (name, sql, materialise). A backend turns a step into a table or
+view called ``name``. The SQL sticks to what DuckDB and Spark SQL both accept;
+the few functions that differ come from a ``Dialect``. There is ONE definition
+of each rule, used by both engines.
+
+Source views the backend must provide (all columns strings, contract names):
+src_roster, src_relatives and, when present, src_enterprises, src_lawyers, src_cases.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from .contract import CHECKS, CLOSE_RELATIONS, PERSON_ROLES, RULE_NEEDS, RULES
+from .normalize import (
+    name_translate_strings,
+    sql_checksum,
+    sql_clean_id,
+    sql_hamming18,
+    sql_str,
+    sql_valid_date,
+)
+
+# Fuzzy-match scoring. A fuzzy match always needs an equal normalised name
+# (prior 0.5) and combines further evidence as 1 - 0.5 * prod(1 - w).
+W_ID_STRONG = 0.9   # masked ID with >= 10 visible digits agreeing, or a failed-checksum ID 1 digit away
+W_ID_WEAK = 0.8     # masked ID with 6-9 visible digits agreeing, or a failed-checksum ID 2 digits away
+W_BIRTH = 0.8       # birth date agrees
+W_REGION = 0.3      # registry region equals the region of the person's ID number
+THRESHOLD = 0.85    # name alone (0.5) or name + region (0.65) is never enough
+
+
+def fuzzy_score(idev: int, birth: bool, region: bool) -> float:
+    rest = 1.0
+    rest *= {0: 1.0, 1: 1 - W_ID_WEAK, 2: 1 - W_ID_STRONG}[idev]
+    if birth:
+        rest *= 1 - W_BIRTH
+    if region:
+        rest *= 1 - W_REGION
+    return round(1 - 0.5 * rest, 3)
+
+
+def two_years_before(as_of: datetime.date) -> datetime.date:
+    try:
+        return as_of.replace(year=as_of.year - 2)
+    except ValueError:  # 29 February
+        return as_of.replace(year=as_of.year - 2, day=28)
+
+
+def name_dirty_chars() -> str:
+    src, _ = name_translate_strings()
+    chars = "".join(sorted(set(src)))
+    assert not any(c in chars for c in "[]^-&\\"), "regex class needs escaping"
+    return chars
+
+
+@dataclass
+class Dialect:
+    name: str
+
+    def nname(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def bytelen(self, expr: str) -> str:
+        raise NotImplementedError
+
+    def re_full(self, expr: str, pattern: str) -> str:
+        raise NotImplementedError
+
+    def idiv(self, a: str, b: str) -> str:
+        raise NotImplementedError
+
+    def re_any(self, expr: str, pattern: str) -> str:
+        """True when ``pattern`` occurs anywhere in ``expr``."""
+        raise NotImplementedError
+
+    def name_maybe_dirty(self, expr: str) -> str:
+        """True for every name that normalisation may change (a superset: traditional, full-width,
+        dot and space characters, or lower case). False means nname(expr) = expr."""
+        return f"({self.re_any(expr, '[' + name_dirty_chars() + ']')} OR upper({expr}) <> {expr})"
+
+
+@dataclass
+class Step:
+    name: str
+    sql: str
+    materialise: bool = True
+
+
+def _in(values) -> str:
+    return "(" + ", ".join(sql_str(v) for v in values) + ")"
+
+
+# ------------------------------------------------------------------ validation
+
+def validation_queries(present: set[str]) -> list[tuple[str, str, str, str]]:
+    """(file, column, problem, sql) — each query returns rows (value, n) of offending values."""
+    out = []
+    for file, col, kind, arg in CHECKS:
+        if file not in present:
+            continue
+        if kind == "nonempty":
+            # "< '!'" is a cheap pre-test (blank strings sort first) so trim() runs on few rows
+            sql = (f"SELECT 'empty' AS v, count(*) AS n FROM src_{file} "
+                   f"WHERE {col} IS NULL OR ({col} < '!' AND trim({col}) = '') HAVING count(*) > 0")
+            out.append((file, col, "is empty", sql))
+            continue
+        if kind == "date":
+            bad = f"NOT {sql_valid_date('v')}"
+            problem = "is not a date YYYY-MM-DD"
+        elif kind in ("enum", "enum_or_empty"):
+            bad = f"lower(v) NOT IN {_in(arg)}"
+            problem = "is not one of " + ", ".join(arg)
+        elif kind == "ratio":
+            bad = "(try_cast(v AS DOUBLE) IS NULL OR try_cast(v AS DOUBLE) < 0 OR try_cast(v AS DOUBLE) > 1)"
+            problem = "is not a number between 0 and 1"
+        elif kind == "code":
+            lens = " OR ".join(f"length(v) = {n}" for n in arg)
+            bad = f"NOT (({lens}) AND try_cast(v AS BIGINT) IS NOT NULL AND substr(v, 1, 1) BETWEEN '0' AND '9' " \
+                  f"AND substr(v, length(v), 1) BETWEEN '0' AND '9' AND v NOT LIKE '%.%')"
+            problem = "is not a division code of " + "/".join(str(n) for n in arg) + " digits"
+        else:  # pragma: no cover
+            raise ValueError(kind)
+        empty_ok = kind != "enum"
+        keep_empty = "v <> ''" if empty_ok else "TRUE"
+        # group on the raw column first: trim/lower/casts then run once per distinct value
+        sql = (f"SELECT v, n FROM (SELECT coalesce(trim(v0), '') AS v, n FROM "
+               f"(SELECT {col} AS v0, count(*) AS n FROM src_{file} GROUP BY {col}) g0) g "
+               f"WHERE {keep_empty} AND {bad} ORDER BY n DESC, v LIMIT 3")
+        out.append((file, col, problem, sql))
+    return out
+
+
+# ------------------------------------------------------------------ identity features
+
+def id_features(d: Dialect, inner: str, raw: str) -> str:
+    """Wrap ``inner`` (a SELECT) adding: idc, id_n, id_kind, m_head, m_tail, m_vis, id_birth."""
+    # fast path: plain ASCII IDs (the vast majority) skip translate(), which is slow in DuckDB
+    fast = d.re_full(raw, "[0-9Xx*]{1,18}")
+    l1 = f"SELECT x1.*, CASE WHEN {fast} THEN upper({raw}) ELSE {sql_clean_id(raw)} END AS idc FROM ({inner}) x1"
+    shape18 = d.re_full("idc", "[0-9]{17}[0-9X]")
+    shape15 = d.re_full("idc", "[0-9]{15}")
+    l2 = (f"SELECT x2.*, CASE WHEN length(idc) = 18 AND {shape18} THEN substr(idc, 1, 17) "
+          f"WHEN length(idc) = 15 AND {shape15} THEN substr(idc, 1, 6) || '19' || substr(idc, 7, 9) END AS id17 "
+          f"FROM ({l1}) x2")
+    l2b = f"SELECT x2b.*, cast(id17 AS BIGINT) AS id17n FROM ({l2}) x2b"
+    l3 = f"SELECT x3.*, CASE WHEN id17 IS NOT NULL THEN {sql_checksum('id17n', d.idiv)} END AS chk FROM ({l2b}) x3"
+    bdate = "substr(id17, 7, 4) || '-' || substr(id17, 11, 2) || '-' || substr(id17, 13, 2)"
+    l4 = (f"SELECT x4.*, CASE WHEN id17 IS NOT NULL AND (length(idc) = 15 OR substr(idc, 18, 1) = chk) "
+          f"AND try_cast({bdate} AS DATE) IS NOT NULL THEN id17 || chk END AS id_n FROM ({l3}) x4")
+    l5 = (f"SELECT x5.*, CASE WHEN id_n IS NOT NULL THEN 'valid' WHEN idc = '' THEN 'empty' "
+          f"WHEN instr(idc, '*') > 0 THEN 'masked' ELSE 'invalid' END AS id_kind, "
+          f"CASE WHEN id_n IS NOT NULL THEN substr(id_n, 7, 4) || '-' || substr(id_n, 11, 2) || '-' || "
+          f"substr(id_n, 13, 2) END AS id_birth FROM ({l4}) x5")
+    l6 = (f"SELECT x6.*, "
+          f"CASE WHEN id_kind = 'masked' THEN substr(idc, 1, instr(idc, '*') - 1) END AS m_head, "
+          f"CASE WHEN id_kind = 'masked' THEN reverse(substr(reverse(idc), 1, instr(reverse(idc), '*') - 1)) "
+          f"END AS m_tail FROM ({l5}) x6")
+    return f"SELECT x7.*, length(m_head) + length(m_tail) AS m_vis FROM ({l6}) x7"
+
+
+# ------------------------------------------------------------------ matching
+
+def match_steps(d: Dialect, reg: str) -> list[Step]:
+    """People <-> registry identity matches. ``reg`` is a table with rec, name_raw, name_n,
+    idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region. Produces ``{reg}_m``
+    (pid, rec, mt, score, ev_id)."""
+    p_reg = f"{reg}_pairs"
+    pairs = f"""
+SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n
+ WHERE r.id_kind = 'masked' AND p.id_n IS NOT NULL AND length(r.m_tail) >= 4
+   AND substr(p.id_n, 15, 4) = substr(r.m_tail, length(r.m_tail) - 3, 4)
+UNION
+SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND substr(p.id_n, 15, 4) = substr(r.idc, 15, 4)
+ WHERE r.id_kind = 'invalid' AND length(r.idc) = 18
+UNION
+SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND substr(p.id_n, 7, 8) = substr(r.idc, 7, 8)
+ WHERE r.id_kind = 'invalid' AND length(r.idc) = 18
+UNION
+SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND p.birth_n = r.reg_birth
+ WHERE NOT (r.id_kind = 'valid' AND p.id_n IS NOT NULL)
+"""
+    feat = f"""
+SELECT q.pid, q.rec,
+  CASE WHEN r.id_kind = 'masked' AND p.id_n IS NOT NULL THEN
+       CASE WHEN substr(p.id_n, 1, length(r.m_head)) = r.m_head
+             AND substr(p.id_n, 19 - length(r.m_tail), length(r.m_tail)) = r.m_tail THEN 1 ELSE -1 END
+       ELSE 0 END AS mask_st,
+  CASE WHEN r.id_kind = 'invalid' AND length(r.idc) = 18 AND p.id_n IS NOT NULL
+       THEN {sql_hamming18('p.id_n', 'r.idc')} END AS ham,
+  CASE WHEN r.reg_birth IS NOT NULL AND p.birth_n IS NOT NULL THEN
+       CASE WHEN r.reg_birth = p.birth_n THEN 1 ELSE -1 END ELSE 0 END AS birth_st,
+  CASE WHEN r.region IS NOT NULL AND p.id_n IS NOT NULL AND r.region = substr(p.id_n, 1, 6) THEN 1 ELSE 0 END
+       AS region_ok,
+  CASE WHEN r.id_kind = 'valid' AND p.id_n IS NOT NULL AND r.id_n <> p.id_n THEN 1 ELSE 0 END AS id_conflict,
+  r.m_vis, r.id_kind, CASE WHEN p.name_raw = r.name_raw THEN 1 ELSE 0 END AS name_exact
+FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
+"""
+    idev = ("CASE WHEN mask_st = 1 AND m_vis >= 10 THEN 2 WHEN mask_st = 1 AND m_vis >= 6 THEN 1 "
+            "WHEN ham IS NOT NULL AND ham <= 1 THEN 2 WHEN ham = 2 THEN 1 ELSE 0 END")
+    cases = []
+    for iv in (0, 1, 2):
+        for b in (0, 1):
+            for rg in (0, 1):
+                cases.append(f"WHEN idev = {iv} AND birth_st = {b} AND region_ok = {rg} "
+                             f"THEN CAST({fuzzy_score(iv, bool(b), bool(rg))} AS DOUBLE)")
+    score_case = "CASE " + " ".join(cases) + " ELSE CAST(0 AS DOUBLE) END"
+    scored = f"""
+SELECT s2.* FROM (
+  SELECT s1.*, {score_case} AS score FROM (
+    SELECT f.*, {idev} AS idev FROM {reg}_feat f
+     WHERE mask_st >= 0 AND (ham IS NULL OR ham <= 2) AND birth_st >= 0 AND id_conflict = 0
+  ) s1
+) s2 WHERE score >= {THRESHOLD}
+"""
+    ev_fuzzy = ("concat_ws('; ', CASE WHEN name_exact = 1 THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END, "
+                "CASE WHEN mask_st = 1 THEN '脱敏身份证可见' || cast(m_vis AS STRING) || '位一致' END, "
+                "CASE WHEN ham IS NOT NULL THEN '登记身份证号校验失败, 与申报号码仅差' || cast(ham AS STRING) || '位' END, "
+                "CASE WHEN birth_st = 1 THEN '出生日期一致' END, "
+                "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END)")
+    matches = f"""
+SELECT p.pid, r.rec, 'id' AS mt, CAST(1 AS DOUBLE) AS score,
+  '身份证号一致' || CASE WHEN length(r.idc) = 15 THEN '(登记为15位旧号, 转换为18位后)'
+                       WHEN coalesce(r.id_raw, '') <> r.id_n THEN '(登记号码规范化后: 空格/全角/小写x)' ELSE '' END
+               || CASE WHEN length(p.idc) = 15 THEN '(申报为15位旧号, 转换为18位后)' ELSE '' END AS ev_id
+FROM people p JOIN {reg} r ON p.id_n = r.id_n
+UNION ALL
+SELECT pid, rec, 'fuzzy' AS mt, score, {ev_fuzzy} AS ev_id FROM {reg}_scored
+"""
+    return [Step(p_reg, pairs), Step(f"{reg}_feat", feat), Step(f"{reg}_scored", scored),
+            Step(f"{reg}_m", matches)]
+
+
+# ------------------------------------------------------------------ whole pipeline
+
+def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date) -> list[Step]:
+    steps: list[Step] = []
+    need_ent = any(r in rules for r in ("officer_business", "relative_business"))
+    need_law = any(r in rules for r in ("relative_lawyer", "case_conflict", "departed_lawyer"))
+
+    steps.append(Step("officers", """
+SELECT officer_id, name AS name_raw, trim(coalesce(jurisdiction, '')) AS jurisdiction,
+       lower(trim(coalesce(role, ''))) AS role,
+       CASE WHEN lower(trim(coalesce(status, ''))) = 'departed' THEN 'departed' ELSE 'serving' END AS status,
+       nullif(trim(coalesce(left_date, '')), '') AS left_date
+FROM src_roster"""))
+    people_src = """
+SELECT officer_id, 'officer' AS subject, name AS name_raw, id_number AS id_raw,
+       nullif(trim(coalesce(birth_date, '')), '') AS birth_raw FROM src_roster
+UNION ALL
+SELECT officer_id, lower(trim(relation)) AS subject, name AS name_raw, id_number AS id_raw,
+       nullif(trim(coalesce(birth_date, '')), '') AS birth_raw FROM src_relatives"""
+    steps.append(Step("people_names", f"""
+SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name AS raw FROM src_roster WHERE name IS NOT NULL
+  UNION SELECT DISTINCT name AS raw FROM src_relatives WHERE name IS NOT NULL) a"""))
+    steps.append(Step("people", f"""
+SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_raw, ''), coalesce(birth_raw, ''))
+         AS pid,
+       f.officer_id, f.subject, f.name_raw, f.id_raw, f.birth_raw, f.idc, f.id_n, f.id_kind, f.id_birth,
+       coalesce(nm.name_n, '') AS name_n,
+       coalesce(birth_raw, id_birth) AS birth_n
+FROM ({id_features(d, people_src, 'id_raw')}) f LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
+    steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
+    steps.append(Step("idmap", """
+SELECT DISTINCT variant, id_n FROM (
+  SELECT id_n AS variant, id_n FROM people WHERE id_n IS NOT NULL
+  UNION ALL SELECT substr(id_n, 1, 17) || 'x', id_n FROM people WHERE substr(id_n, 18, 1) = 'X'
+  UNION ALL SELECT substr(id_n, 1, 6) || substr(id_n, 9, 9), id_n FROM people WHERE substr(id_n, 7, 2) = '19'
+) v"""))
+
+    if need_ent and "enterprises" in present:
+        # Only rows that can match anyone go on: an exact (variant) ID hit, an ID that needs
+        # cleaning (odd byte length: spaces, full-width), or a same-name row whose raw ID shares
+        # a blocking key with that person: the last 4 characters (masked IDs, a typo in the
+        # first 14) or the birth date digits (a typo elsewhere; people who declared no ID).
+        # Names are not normalised on the 20M-row pass: a registry name that normalisation
+        # cannot change (no traditional / full-width / dot / space / lower-case character) is
+        # its own normal form, so the keys are joined on it directly; the few rows whose name
+        # may change are kept aside ("dirty"), normalised afterwards and keyed then.
+        steps.append(Step("rk_l4", """
+SELECT DISTINCT name_n AS raw, substr(id_n, 15, 4) AS k FROM people WHERE id_n IS NOT NULL AND name_n <> ''"""))
+        steps.append(Step("rk_b8", """
+SELECT DISTINCT name_n AS raw, substr(birth_n, 1, 4) || substr(birth_n, 6, 2) || substr(birth_n, 9, 2) AS k
+FROM people WHERE birth_n IS NOT NULL AND name_n <> ''"""))
+        raw = "e.person_id_number"
+        b8 = f"CASE WHEN {d.bytelen(raw)} = 15 THEN '19' || substr({raw}, 7, 6) ELSE substr({raw}, 7, 8) END"
+        steps.append(Step("ent_pre", f"""
+SELECT e.credit_code, e.enterprise_name, trim(coalesce(e.region_code, '')) AS region_code,
+       lower(trim(coalesce(e.status, ''))) AS status, e.person_name AS name_raw,
+       e.person_id_number AS id_raw, lower(trim(coalesce(e.person_role, ''))) AS person_role,
+       trim(e.share_ratio) AS share_ratio,
+       CASE WHEN m.id_n IS NOT NULL OR k1.k IS NOT NULL OR k2.k IS NOT NULL
+              OR ({raw} IS NOT NULL AND {d.bytelen(raw)} NOT IN (0, 15, 18)) THEN 1 ELSE 0 END AS sure,
+       substr({raw}, 15, 4) AS kl4, {b8} AS kb8
+FROM (SELECT s.*, CASE WHEN person_name IS NOT NULL AND {d.name_maybe_dirty('person_name')} THEN 1 ELSE 0 END
+        AS dirty FROM src_enterprises s) e
+LEFT JOIN idmap m ON {raw} = m.variant
+LEFT JOIN rk_l4 k1 ON k1.raw = e.person_name AND k1.k = substr({raw}, 15, 4)
+LEFT JOIN rk_b8 k2 ON k2.raw = e.person_name AND k2.k = {b8}
+WHERE e.dirty = 1 OR m.id_n IS NOT NULL OR k1.k IS NOT NULL OR k2.k IS NOT NULL
+   OR ({raw} IS NOT NULL AND {d.bytelen(raw)} NOT IN (0, 15, 18))"""))
+        steps.append(Step("ent_names", f"""
+SELECT raw, name_n FROM (
+  SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre
+   WHERE name_raw IS NOT NULL) a0) a
+WHERE name_n IN (SELECT name_n FROM pnames)"""))
+        steps.append(Step("ent_cand", """
+SELECT c.credit_code, c.enterprise_name, c.region_code, c.status, c.name_raw, c.id_raw, c.person_role,
+       c.share_ratio, n.name_n
+FROM ent_pre c LEFT JOIN ent_names n ON n.raw = c.name_raw
+LEFT JOIN rk_l4 k1 ON k1.raw = n.name_n AND k1.k = c.kl4
+LEFT JOIN rk_b8 k2 ON k2.raw = n.name_n AND k2.k = c.kb8
+WHERE c.sure = 1 OR k1.k IS NOT NULL OR k2.k IS NOT NULL"""))
+        ent_inner = """
+SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
+         ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
+FROM ent_cand c"""
+        steps.append(Step("ent", f"""
+SELECT f.*, id_birth AS reg_birth, nullif(region_code, '') AS region
+FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
+        steps += match_steps(d, "ent")
+
+    if need_law and "lawyers" in present:
+        law_inner = """
+SELECT license_no || '#' || cast(row_number() OVER (PARTITION BY license_no
+         ORDER BY name, id_number, birth_date, firm_name, firm_region_code, status) AS STRING) AS rec, license_no, name AS name_raw, id_number AS id_raw,
+       nullif(trim(coalesce(birth_date, '')), '') AS birth_raw, firm_name,
+       trim(coalesce(firm_region_code, '')) AS firm_region_code, lower(trim(coalesce(status, ''))) AS status
+FROM src_lawyers"""
+        steps.append(Step("law", f"""
+SELECT f.*, {d.nname('name_raw')} AS name_n, coalesce(birth_raw, id_birth) AS reg_birth,
+       nullif(firm_region_code, '') AS region
+FROM ({id_features(d, law_inner, 'id_raw')}) f"""))
+        steps += match_steps(d, "law")
+
+    rel_cn = ("CASE p.subject WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女' WHEN 'child_spouse' THEN '子女配偶' "
+              "WHEN 'parent' THEN '父母' WHEN 'sibling' THEN '兄弟姐妹' ELSE p.subject END")
+    role_cn = ("CASE e.person_role WHEN 'shareholder' THEN '股东' WHEN 'legal_rep' THEN '法定代表人' "
+               "WHEN 'director' THEN '董事' WHEN 'supervisor' THEN '监事' WHEN 'manager' THEN '经理' END")
+    ent_ctx = (f"'在正常经营企业 ' || coalesce(e.enterprise_name, '') || '(' || e.credit_code || ') 任' || {role_cn} "
+               f"|| CASE WHEN e.person_role = 'shareholder' AND e.share_ratio IS NOT NULL AND e.share_ratio <> '' "
+               f"THEN ', 持股比例 ' || e.share_ratio ELSE '' END")
+    jur_ctx = "'; 登记地 ' || {code} || ' 在任职辖区 ' || o.jurisdiction || ' 内'"
+    hit_cols = "rule, officer_id, subject, subject_name, registry, record_key, mt, score, evidence"
+    parts = []
+    if "officer_business" in rules and "enterprises" in present:
+        parts.append(f"""
+SELECT 'officer_business' AS rule, o.officer_id, 'officer' AS subject, p.name_raw AS subject_name,
+       'enterprises' AS registry, e.credit_code AS record_key, m.mt, m.score,
+       m.ev_id || '; 本人' || {ent_ctx} AS evidence
+FROM ent_m m JOIN people p ON p.pid = m.pid JOIN ent e ON e.rec = m.rec JOIN officers o ON o.officer_id = p.officer_id
+WHERE p.subject = 'officer' AND o.status = 'serving' AND e.status = 'active' AND e.person_role IN {_in(PERSON_ROLES)}""")
+    if "relative_business" in rules and "enterprises" in present:
+        parts.append(f"""
+SELECT 'relative_business' AS rule, o.officer_id, p.subject, p.name_raw AS subject_name,
+       'enterprises' AS registry, e.credit_code AS record_key, m.mt, m.score,
+       m.ev_id || '; ' || {rel_cn} || {ent_ctx} || {jur_ctx.format(code='e.region_code')} AS evidence
+FROM ent_m m JOIN people p ON p.pid = m.pid JOIN ent e ON e.rec = m.rec JOIN officers o ON o.officer_id = p.officer_id
+WHERE p.subject IN {_in(CLOSE_RELATIONS)} AND o.status = 'serving' AND e.status = 'active'
+  AND e.person_role IN {_in(PERSON_ROLES)} AND length(o.jurisdiction) > 0
+  AND substr(e.region_code, 1, length(o.jurisdiction)) = o.jurisdiction""")
+    law_ctx = ("'执业律师(执业证号 ' || l.license_no || ', ' || coalesce(l.firm_name, '') || ')'")
+    if "relative_lawyer" in rules and "lawyers" in present:
+        parts.append(f"""
+SELECT 'relative_lawyer' AS rule, o.officer_id, p.subject, p.name_raw AS subject_name,
+       'lawyers' AS registry, l.license_no AS record_key, m.mt, m.score,
+       m.ev_id || '; ' || {rel_cn} || '为' || {law_ctx} || {jur_ctx.format(code='l.firm_region_code')} AS evidence
+FROM law_m m JOIN people p ON p.pid = m.pid JOIN law l ON l.rec = m.rec JOIN officers o ON o.officer_id = p.officer_id
+WHERE p.subject IN {_in(CLOSE_RELATIONS)} AND o.status = 'serving' AND l.status = 'practising'
+  AND length(o.jurisdiction) > 0 AND substr(l.firm_region_code, 1, length(o.jurisdiction)) = o.jurisdiction""")
+    if "case_conflict" in rules and "lawyers" in present and "cases" in present:
+        parts.append(f"""
+SELECT 'case_conflict' AS rule, o.officer_id, p.subject, p.name_raw AS subject_name,
+       'cases' AS registry, c.case_id AS record_key, m.mt, m.score,
+       m.ev_id || '; 承办案件的代理律师(执业证号 ' || l.license_no || ')为其' || {rel_cn} AS evidence
+FROM law_m m JOIN people p ON p.pid = m.pid JOIN law l ON l.rec = m.rec
+JOIN src_cases c ON c.lawyer_license_no = l.license_no
+JOIN officers o ON o.officer_id = c.handler_officer_id AND o.officer_id = p.officer_id
+WHERE p.subject <> 'officer' AND o.status = 'serving'""")
+    if "departed_lawyer" in rules and "lawyers" in present:
+        cutoff = two_years_before(as_of).isoformat()
+        parts.append(f"""
+SELECT 'departed_lawyer' AS rule, o.officer_id, 'officer' AS subject, p.name_raw AS subject_name,
+       'lawyers' AS registry, l.license_no AS record_key, m.mt, m.score,
+       m.ev_id || '; 离任' || CASE o.role WHEN 'judge' THEN '法官' ELSE '检察官' END || '(离任日期 ' || o.left_date
+       || ', 至 {as_of.isoformat()} 未满两年)现为' || {law_ctx} AS evidence
+FROM law_m m JOIN people p ON p.pid = m.pid JOIN law l ON l.rec = m.rec JOIN officers o ON o.officer_id = p.officer_id
+WHERE p.subject = 'officer' AND o.status = 'departed' AND o.role IN ('judge', 'prosecutor')
+  AND l.status = 'practising' AND o.left_date IS NOT NULL AND o.left_date > '{cutoff}'""")
+    if parts:
+        union = "\nUNION ALL\n".join(parts)
+        steps.append(Step("hits", f"""
+SELECT {hit_cols} FROM (
+  SELECT u.*, row_number() OVER (PARTITION BY rule, officer_id, record_key, subject
+        ORDER BY CASE WHEN mt = 'id' THEN 0 ELSE 1 END, score DESC, subject_name, evidence) AS rn
+  FROM ({union}) u
+) z WHERE rn = 1"""))
+    return steps
+
+
+def runnable_rules(present: set[str], rules: list[str]) -> tuple[list[str], dict[str, str]]:
+    run, skipped = [], {}
+    for r in rules:
+        missing = [f for f in RULE_NEEDS[r] if f not in present]
+        if missing:
+            skipped[r] = "no " + " / ".join(missing) + " file"
+        else:
+            run.append(r)
+    return run, skipped
+
+
+def parse_rules(text: str | None) -> list[str]:
+    if not text:
+        return list(RULES)
+    out = []
+    for r in (x.strip() for x in text.split(",")):
+        if not r:
+            continue
+        if r not in RULES:
+            raise ValueError(f"unknown rule {r!r}; rules are {', '.join(RULES)}")
+        if r not in out:
+            out.append(r)
+    return out

@@ -1,0 +1,61 @@
+"""Reads of screening data sets, runs and hits; all through the scoping layer."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from zhengdun.org.access import Scope
+from zhengdun.screening.models import ScreeningDataset, ScreeningHit, ScreeningRun
+
+
+def dataset_list(*, scope: Scope) -> QuerySet[ScreeningDataset]:
+    return ScreeningDataset.objects.within(scope).select_related("unit", "created_by")
+
+
+def dataset_get(*, scope: Scope, dataset_id: int) -> ScreeningDataset | None:
+    return dataset_list(scope=scope).filter(pk=dataset_id).first()
+
+
+def run_list(*, scope: Scope, dataset: ScreeningDataset | None = None) -> QuerySet[ScreeningRun]:
+    runs = ScreeningRun.objects.within(scope).select_related("dataset", "unit", "created_by")
+    return runs.filter(dataset=dataset) if dataset is not None else runs
+
+
+def run_get(*, scope: Scope, run_id: int) -> ScreeningRun | None:
+    return run_list(scope=scope).filter(pk=run_id).first()
+
+
+def hit_list(*, scope: Scope, run: ScreeningRun, rule: str = "", unit=None, min_score: float | None = None,
+             review_status: str = "", new_only: bool = False, query: str = "") -> QuerySet[ScreeningHit]:
+    hits = ScreeningHit.objects.within(scope).filter(run=run).select_related("unit")
+    if rule:
+        hits = hits.filter(rule=rule)
+    if unit is not None:
+        hits = hits.filter(unit__path__startswith=unit.path)
+    if min_score is not None:
+        hits = hits.filter(score__gte=min_score)
+    if review_status:
+        hits = hits.filter(review_status=review_status)
+    if new_only:
+        hits = hits.filter(is_new=True)
+    if query:
+        hits = hits.filter(subject_name__contains=query) | hits.filter(officer_name__contains=query)
+    return hits.order_by("rule", "-score", "officer_key", "id")
+
+
+def hit_get(*, scope: Scope, hit_id: int) -> ScreeningHit | None:
+    return ScreeningHit.objects.within(scope).select_related("run", "unit", "reviewed_by").filter(pk=hit_id).first()
+
+
+def hit_counts_by_rule(*, scope: Scope, run: ScreeningRun) -> dict[str, int]:
+    rows = ScreeningHit.objects.within(scope).filter(run=run).values("rule").annotate(n=Count("id"))
+    return {r["rule"]: r["n"] for r in rows}
+
+
+def disappeared_hits(*, scope: Scope, run: ScreeningRun) -> QuerySet[ScreeningHit]:
+    """Findings of the previous run that this run no longer reports."""
+    if run.previous_id is None:
+        return ScreeningHit.objects.none()
+    current = ScreeningHit.objects.filter(run=run).values("fingerprint")
+    return (ScreeningHit.objects.within(scope).filter(run_id=run.previous_id)
+            .exclude(fingerprint__in=current).order_by("rule", "officer_key"))

@@ -1,0 +1,155 @@
+"""Screening pages for clue handlers. Thin: selectors read, services write."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from zhengdun.org.access import access_policy, get_scope
+from zhengdun.org.models import Role
+from zhengdun.org.selectors import unit_list
+from zhengdun.screening import selectors, services
+from zhengdun.screening.forms import DatasetUploadForm, HitFilterForm, HitReviewForm, RunStartForm
+from zhengdun.screening.models import RULES
+
+HANDLER = Role.CLUE_HANDLER
+
+
+def _or_404(obj):
+    if obj is None:
+        raise Http404(_("未找到该记录"))
+    return obj
+
+
+def _form_errors(form, exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@access_policy(HANDLER)
+def index(request):
+    scope = get_scope(request)
+    return render(request, "screening/index.html", {
+        "datasets": selectors.dataset_list(scope=scope)[:50],
+        "runs": selectors.run_list(scope=scope)[:50],
+    })
+
+
+@access_policy(HANDLER)
+def dataset_new(request):
+    scope = get_scope(request)
+    anchors = list(unit_list(scope=scope).filter(pk__in=scope.anchor_unit_ids))
+    form = DatasetUploadForm(request.POST or None, request.FILES or None, units=anchors)
+    if request.method == "POST" and form.is_valid():
+        unit = next(u for u in anchors if u.id == form.cleaned_data["unit"])
+        try:
+            if form.cleaned_data["files"]:
+                dataset = services.dataset_register_upload(actor=request.user, unit=unit,
+                                                           name=form.cleaned_data["name"],
+                                                           files=form.cleaned_data["files"])
+            else:
+                dataset = services.dataset_register_server(actor=request.user, unit=unit,
+                                                           name=form.cleaned_data["name"],
+                                                           path=form.cleaned_data["server_path"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("数据集已登记并通过校验"))
+            return redirect("screening:dataset", dataset_id=dataset.id)
+    return render(request, "screening/dataset_new.html", {"form": form})
+
+
+@access_policy(HANDLER)
+def dataset_detail(request, dataset_id):
+    scope = get_scope(request)
+    dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=dataset_id))
+    form = RunStartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            run = services.run_start(actor=request.user, dataset=dataset, as_of=form.cleaned_data["as_of"],
+                                     engine=form.cleaned_data["engine"], rules=form.cleaned_data["rules"],
+                                     roster_source=form.cleaned_data["roster_source"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            return redirect("screening:run", run_id=run.id)
+    return render(request, "screening/dataset_detail.html", {
+        "dataset": dataset, "form": form, "runs": selectors.run_list(scope=scope, dataset=dataset),
+    })
+
+
+def _filtered_hits(request, scope, run):
+    form = HitFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    unit = None
+    if data.get("unit"):
+        unit = _or_404(unit_list(scope=scope).filter(pk=data["unit"]).first())
+    hits = selectors.hit_list(scope=scope, run=run, rule=data.get("rule", ""), unit=unit,
+                              min_score=data.get("min_score"), review_status=data.get("review_status", ""),
+                              new_only=bool(data.get("new_only")), query=data.get("q", ""))
+    return form, hits
+
+
+@access_policy(HANDLER)
+def run_detail(request, run_id):
+    scope = get_scope(request)
+    run = _or_404(selectors.run_get(scope=scope, run_id=run_id))
+    form, hits = _filtered_hits(request, scope, run)
+    page = Paginator(hits, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    counts = selectors.hit_counts_by_rule(scope=scope, run=run)
+    return render(request, "screening/run_detail.html", {
+        "run": run, "form": form, "page": page, "query": query.urlencode(),
+        "rule_counts": [(name, label, counts.get(name, 0)) for name, label in RULES if name in run.rule_list],
+        "disappeared": selectors.disappeared_hits(scope=scope, run=run),
+    })
+
+
+@access_policy(HANDLER)
+def run_progress(request, run_id):
+    run = _or_404(selectors.run_get(scope=get_scope(request), run_id=run_id))
+    response = render(request, "screening/run_progress.html", {"run": run})
+    if run.status in ("succeeded", "failed") and request.headers.get("HX-Request"):
+        response["HX-Refresh"] = "true"  # reload the page once to show the hits
+    return response
+
+
+@access_policy(HANDLER)
+def hit_detail(request, hit_id):
+    scope = get_scope(request)
+    hit = _or_404(selectors.hit_get(scope=scope, hit_id=hit_id))
+    form = HitReviewForm(request.POST or None, initial={"reason": hit.review_reason})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hit_review(actor=request.user, hit=hit, status=form.cleaned_data["status"],
+                                reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("研判结论已保存"))
+            return redirect("screening:hit", hit_id=hit.id)
+    return render(request, "screening/hit_detail.html", {"hit": hit, "form": form})
+
+
+@require_POST
+@access_policy(HANDLER)
+def run_export(request, run_id):
+    """Export the ticked hits (or, with none ticked, every hit the current filter shows)."""
+    scope = get_scope(request)
+    run = _or_404(selectors.run_get(scope=scope, run_id=run_id))
+    _form, hits = _filtered_hits(request, scope, run)
+    ids = [int(i) for i in request.POST.getlist("hit") if i.isdigit()]
+    if ids:
+        hits = hits.filter(pk__in=ids)
+    content = services.hits_export_xlsx(actor=request.user, run=run, hits=hits.iterator())
+    response = HttpResponse(content,
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="screening-run-{run.id}-hits.xlsx"'
+    return response

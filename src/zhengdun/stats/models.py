@@ -1,0 +1,141 @@
+"""Rollup tables behind the statistics (derived data; `zhengdun rebuild-rollups` recomputes them).
+
+Every row is *ancestor-expanded*: a record of unit U adds to the row of U and of every unit above
+U (via UnitAncestor), so "figures of the subtree of S" is an exact look-up on `unit = S`, never a
+GROUP BY over the subtree. Rows are kept up to date by database triggers (stats/triggers.py) in
+the transaction that writes the record, so every write path (services, bulk loads, demo seeding)
+is covered.
+
+The tables are `managed = False`: they are created by this app's migration, and the audit triggers
+(which cover every *managed* model) leave them alone — they hold counts, not facts, and auditing
+every counter bump would multiply the audit log several times over.
+"""
+
+from django.db import models
+
+from zhengdun.org.models import UnitScoped
+
+
+class UnitAncestor(UnitScoped):
+    """Closure of the unit tree: (unit, ancestor) for every ancestor including the unit itself.
+    Kept by a trigger on org_unit insert; rebuilt from paths by `rebuild-rollups`."""
+
+    ancestor = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
+
+    class Meta:
+        managed = False
+        db_table = "stats_unitancestor"
+        constraints = [models.UniqueConstraint(fields=["unit", "ancestor"], name="stats_ancestor_unique")]
+        indexes = [models.Index(fields=["ancestor"], name="stats_ancestor_anc")]
+
+
+class CountDaily(UnitScoped):
+    """Per (unit subtree root, kind, campaign, day, two dimensions): record count `n` and `total`.
+
+    kind 'act'    activities: dim_a = activity type id, dim_b = education category, total = person-times
+    kind 'study'  study records: dim_a = channel, dim_b = category (campaign 0)
+    kind 'talk'   talks: dim_a = round, dim_b = talk kind
+    kind 'pledge' pledge letters (dims empty)
+    """
+
+    kind = models.CharField(max_length=8)
+    campaign_id = models.BigIntegerField(default=0)
+    date = models.DateField()
+    dim_a = models.CharField(max_length=30, default="")
+    dim_b = models.CharField(max_length=30, default="")
+    n = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_countdaily"
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "date", "dim_a", "dim_b"],
+                                               name="stats_countdaily_key")]
+
+
+class CountTotal(UnitScoped):
+    """CountDaily without the date: per (subtree root, kind, campaign, two dimensions) the record count
+    `n` and `total` over all dates. Kept by the same triggers and by `rebuild-rollups`. The dashboard
+    reads it instead of CountDaily when the requested range holds every dated row of the kind at the
+    chosen unit (the default range = the campaign window, with no record outside it): then summing
+    the days would give the same numbers, from far fewer rows."""
+
+    kind = models.CharField(max_length=8)
+    campaign_id = models.BigIntegerField(default=0)
+    dim_a = models.CharField(max_length=30, default="")
+    dim_b = models.CharField(max_length=30, default="")
+    n = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_counttotal"
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "dim_a", "dim_b"],
+                                               name="stats_counttotal_key")]
+
+
+class DistinctFirst(UnitScoped):
+    """One row per (subtree root, kind, campaign key, officer): the officer's first record date in
+    that subtree and how many records they have. campaign_id 0 = any campaign.
+
+    kinds: 'part' (activity participation), 'study', 'exam' (submitted attempt), 'pass' (passed
+    attempt), 'pledge'."""
+
+    kind = models.CharField(max_length=8)
+    campaign_id = models.BigIntegerField(default=0)
+    officer_id = models.BigIntegerField()
+    first_date = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_distinctfirst"
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "officer_id"],
+                                               name="stats_distinctfirst_key")]
+        indexes = [models.Index(fields=["officer_id"], name="stats_distinctfirst_off")]
+
+
+class DistinctDaily(UnitScoped):
+    """How many officers had their first record (per DistinctFirst) on each day: summing a date range
+    that starts on or before the earliest record gives an exact distinct count."""
+
+    kind = models.CharField(max_length=8)
+    campaign_id = models.BigIntegerField(default=0)
+    date = models.DateField()
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_distinctdaily"
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "date"],
+                                               name="stats_distinctdaily_key")]
+
+
+class RosterCount(UnitScoped):
+    """Officers on the roster (serving or seconded) per subtree root and officer category."""
+
+    category = models.CharField(max_length=12)
+    n = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_rostercount"
+        constraints = [models.UniqueConstraint(fields=["unit", "category"], name="stats_rostercount_key")]
+
+
+class ActionRoll(UnitScoped):
+    """Per (subtree root, required action): target units expected to complete it, and how many have
+    declared/accepted (`done`) or been returned."""
+
+    action_id = models.BigIntegerField()
+    campaign_id = models.BigIntegerField()
+    deadline = models.DateField()
+    expected = models.BigIntegerField(default=0)
+    done = models.BigIntegerField(default=0)
+    returned = models.BigIntegerField(default=0)
+
+    class Meta:
+        managed = False
+        db_table = "stats_actionroll"
+        constraints = [models.UniqueConstraint(fields=["unit", "action_id"], name="stats_actionroll_key")]
+        indexes = [models.Index(fields=["action_id"], name="stats_actionroll_action")]

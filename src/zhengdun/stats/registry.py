@@ -1,0 +1,180 @@
+"""The figure registry: every statistic defined once — key, Chinese label, the selector for its value
+(from a Snapshot of the rollups) and the selector for the records behind it. The dashboard, the
+child-unit table, the .xlsx/.docx exports, the API and the drill-down test all iterate FIGURES.
+
+A *count* figure's value is the number of its records (or, with `measure`, the sum of a field over
+them, e.g. person-times). A *rate* figure has a numerator list and a denominator list (and, where it
+is a share of the roster, an "uncovered" list = roster minus numerator).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+
+from django.urls import reverse
+
+from zhengdun.stats import selectors as s
+from zhengdun.stats.selectors import Ctx, Snapshot
+
+
+@dataclass(frozen=True)
+class Value:
+    value: float | int | None
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    unit: str  # 场次, 人次, %, 件 …
+    value: Callable[[Snapshot, int], Value]
+    records: Callable[[Ctx], object] | None = None  # count figures: the records counted
+    numerator: Callable[[Ctx], object] | None = None  # rate figures
+    denominator: Callable[[Ctx], object] | None = None
+    uncovered: Callable[[Ctx], object] | None = None
+    measure: str = ""  # sum this field over `records` instead of counting them
+    columns: str = ""  # which table template the drill-down uses
+    confidential: bool = False  # talks: shown only to office administrators of the subtree
+    breakdown: str = ""  # which `type`/`cat` values the figure can be filtered by
+
+    @property
+    def is_rate(self) -> bool:
+        return self.numerator is not None
+
+    def available(self, ctx: Ctx) -> bool:
+        return not self.confidential or s.sees_talks(ctx.scope, ctx.unit)
+
+    def drilldown_url(self, ctx: Ctx, **extra) -> str:
+        # Built by hand (not reverse()+urlencode per link): the dashboard renders a few hundred links.
+        query = f"unit={ctx.unit.id}&from={ctx.date_from.isoformat()}&to={ctx.date_to.isoformat()}"
+        if ctx.campaign:
+            query += f"&campaign={ctx.campaign.id}"
+        for name, value in (("type", ctx.type), ("cat", ctx.cat), *extra.items()):
+            if value not in (None, ""):
+                query += f"&{name}={quote_plus(str(value))}"
+        return f"{_records_prefix()}{self.key}/?{query}"
+
+
+@functools.lru_cache(maxsize=1)
+def _records_prefix() -> str:
+    return reverse("stats:records", args=["x"])[:-2]
+
+
+def _rate(num: int, den: int) -> Value:
+    return Value(round(num / den, 4) if den else None, num, den)
+
+
+def _count(kind: str, measure: str = "n"):
+    def value(snap: Snapshot, unit_id: int) -> Value:
+        c = snap.ctx
+        return Value(snap.count(unit_id, kind, a=c.type, b=c.cat, measure=measure))
+    return value
+
+
+def _act_type(c: Ctx) -> Ctx:
+    """`type` may be an activity type code; the rollup keys activity types by id."""
+    if c.type and not c.type.isdigit():
+        from zhengdun.activities.models import ActivityType
+
+        found = ActivityType.objects.filter(code=c.type).values_list("id", flat=True).first()
+        return c.with_filter(type=str(found or 0), cat=c.cat)
+    return c
+
+
+def _act_count(measure: str):
+    def value(snap: Snapshot, unit_id: int) -> Value:
+        c = _act_type(snap.ctx)
+        return Value(snap.count(unit_id, "act", a=c.type, b=c.cat, measure=measure))
+    return value
+
+
+def _share(kind: str):
+    def value(snap: Snapshot, unit_id: int) -> Value:
+        return _rate(snap.distinct[unit_id].get(kind, 0), snap.roster[unit_id])
+    return value
+
+
+def _pass_rate(snap: Snapshot, unit_id: int) -> Value:
+    d = snap.distinct[unit_id]
+    return _rate(d.get("pass", 0), d.get("exam", 0))
+
+
+def _completion(snap: Snapshot, unit_id: int) -> Value:
+    a = snap.actions[unit_id]
+    return _rate(a["done"], a["expected"])
+
+
+FIGURES: list[Figure] = [
+    Figure("sessions", "活动场次", "场次", _act_count("n"), records=s.activity_records, columns="activity",
+           breakdown="activity"),
+    Figure("person_times", "活动人次", "人次", _act_count("total"), records=s.activity_records,
+           measure="person_times", columns="activity", breakdown="activity"),
+    Figure("coverage", "活动覆盖率", "%", _share("part"),
+           numerator=lambda c: s.officers_with(c, "part"), denominator=s.roster,
+           uncovered=lambda c: s.roster_without(c, "part"), columns="officer"),
+    Figure("completion", "规定动作完成率", "%", _completion,
+           numerator=lambda c: s.completion_records(c, statuses=s.DONE_STATUSES), denominator=s.PairList,
+           columns="completion"),
+    Figure("returned", "被退回动作", "项", lambda snap, u: Value(snap.actions[u]["returned"]),
+           records=lambda c: s.completion_records(c, statuses=["returned"]), columns="completion"),
+    Figure("overdue", "逾期未完成动作", "项", lambda snap, u: Value(snap.actions[u]["overdue"]),
+           records=lambda c: s.PairList(c, overdue_only=True), columns="pair"),
+    Figure("study_times", "学习人次", "人次", _count("study"), records=s.study_records, columns="study",
+           breakdown="study"),
+    Figure("study_rate", "学习覆盖率", "%", _share("study"),
+           numerator=lambda c: s.officers_with(c, "study"), denominator=s.roster,
+           uncovered=lambda c: s.roster_without(c, "study"), columns="officer"),
+    Figure("exam_rate", "参考率", "%", _share("exam"),
+           numerator=lambda c: s.officers_with(c, "exam"), denominator=s.roster,
+           uncovered=lambda c: s.roster_without(c, "exam"), columns="officer"),
+    Figure("pass_rate", "考试及格率", "%", _pass_rate,
+           numerator=lambda c: s.officers_with(c, "pass"), denominator=lambda c: s.officers_with(c, "exam"),
+           columns="officer"),
+    Figure("talks", "谈心谈话人次", "人次", _count("talk"), records=s.talk_records, columns="talk",
+           confidential=True, breakdown="talk"),
+    Figure("pledges", "承诺书份数", "份", _count("pledge"), records=s.pledge_records, columns="pledge"),
+    Figure("pledge_rate", "承诺书签订率", "%", _share("pledge"),
+           numerator=lambda c: s.officers_with(c, "pledge"), denominator=s.roster,
+           uncovered=lambda c: s.roster_without(c, "pledge"), columns="officer"),
+]
+
+BY_KEY = {f.key: f for f in FIGURES}
+
+
+def figures_for(ctx: Ctx) -> list[Figure]:
+    return [f for f in FIGURES if f.available(ctx)]
+
+
+def evaluate(ctx: Ctx, *, with_children: bool = True) -> tuple[dict[str, Value], list[tuple], Snapshot]:
+    """Values of every available figure for ctx.unit and (optionally) each child unit.
+    Returns (values of the unit, [(child, values)], the snapshot used)."""
+    children = s.child_units(scope=ctx.scope, unit=ctx.unit) if with_children else []
+    snap = Snapshot(ctx, [ctx.unit, *children])
+    figures = figures_for(ctx)
+    snap.talks_visible = any(f.confidential for f in figures)
+    own = {f.key: f.value(snap, ctx.unit.id) for f in figures}
+    rows = [(child, {f.key: f.value(snap, child.id) for f in figures}) for child in children]
+    return own, rows, snap
+
+
+def count_records(figure: Figure, ctx: Ctx, part: str = "records") -> int:
+    """The size of a drill-down list (or the sum of `measure` over it)."""
+    getter = {"records": figure.records, "numerator": figure.numerator, "denominator": figure.denominator,
+              "uncovered": figure.uncovered}[part]
+    items = getter(ctx)
+    if part == "records" and figure.measure:
+        return s.records_sum(items, figure.measure)
+    return items.count()
+
+
+def format_value(figure: Figure, v: Value) -> str:
+    if v.value is None:
+        return "—"
+    if figure.is_rate:
+        return f"{v.value * 100:.1f}%"
+    return f"{v.value:,}"

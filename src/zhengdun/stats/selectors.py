@@ -1,0 +1,462 @@
+"""Reads behind the statistics: figure values from the rollup tables, and the records behind them.
+
+`Snapshot` answers every figure for a set of units (the chosen unit and the units directly below
+it) with a handful of grouped queries on the rollup tables, each an exact look-up on `unit_id IN
+(...)` (rows are ancestor-expanded). Distinct counts (coverage, study rate, …) come from
+DistinctDaily when the range starts on or before the first record of the subtree (then summing
+"officers first seen that day" is exact); otherwise they are counted live from the records.
+
+The `*_records` functions return the records a figure counts, always starting from
+`.within(scope)`; a test checks for every figure that they agree with the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from zhengdun.activities.models import (
+    ActivityParticipant,
+    ActivityRecord,
+    ActivityType,
+    PledgeLetter,
+    TalkRecord,
+)
+from zhengdun.campaigns.lights import light_for
+from zhengdun.campaigns.models import (
+    DONE_STATUSES,
+    Action,
+    ActionCompletion,
+    ActionKind,
+    Campaign,
+    ancestor_paths,
+)
+from zhengdun.campaigns.services import target_units_q
+from zhengdun.learning.models import ROSTER_STATUSES, AttemptStatus, ExamAttempt, StudyRecord
+from zhengdun.org.access import Scope
+from zhengdun.org.models import Officer, Role, RoleAssignment, Unit
+from zhengdun.stats.models import ActionRoll, CountDaily, CountTotal, DistinctDaily, RosterCount
+
+# Distinct kinds that follow a chosen campaign (the others have no campaign: campaign key 0).
+CAMPAIGN_DISTINCT = {"part", "pledge"}
+CAMPAIGN_COUNTS = {"act", "talk", "pledge"}
+COUNT_KINDS = ("act", "study", "talk", "pledge")
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a figure is asked for: a unit subtree (in scope), a date range, optionally a campaign
+    and a breakdown value (`type` = activity type code / channel / round, `cat` = category / kind)."""
+
+    scope: Scope
+    unit: Unit
+    date_from: dt.date
+    date_to: dt.date
+    campaign: Campaign | None = None
+    type: str = ""
+    cat: str = ""
+    today: dt.date = field(default_factory=timezone.localdate)
+
+    @property
+    def campaign_key(self) -> int:
+        return self.campaign.id if self.campaign else 0
+
+    @property
+    def categories(self) -> list[str]:
+        return self.campaign.category_list if self.campaign else []
+
+    def with_unit(self, unit: Unit) -> Ctx:
+        return Ctx(self.scope, unit, self.date_from, self.date_to, self.campaign, self.type, self.cat, self.today)
+
+    def with_filter(self, type: str = "", cat: str = "") -> Ctx:
+        return Ctx(self.scope, self.unit, self.date_from, self.date_to, self.campaign, type, cat, self.today)
+
+
+# --- units and defaults --------------------------------------------------------------------------
+
+def stats_units(*, scope: Scope) -> QuerySet[Unit]:
+    """Units whose whole subtree the user may read: below a subtree anchor (office admin, supervisor)
+    or everything (system administrator). A clerk's own unit counts only when it has no units below."""
+    if scope.everything:
+        return Unit.objects.order_by("path")
+    q = Q(pk__in=[])
+    for path in scope.subtree_paths:
+        q |= Q(path__startswith=path)
+    if scope.exact_unit_ids:
+        leaves = Unit.objects.filter(pk__in=scope.exact_unit_ids).exclude(
+            Exists(Unit.objects.filter(parent=OuterRef("pk"))))
+        q |= Q(pk__in=leaves.values("pk"))
+    return Unit.objects.within(scope).filter(q).order_by("path")
+
+
+def stats_unit_get(*, scope: Scope, unit_id) -> Unit | None:
+    try:
+        return stats_units(scope=scope).filter(pk=int(unit_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def default_unit(*, scope: Scope) -> Unit | None:
+    return stats_units(scope=scope).order_by("depth", "path").first()
+
+
+def picker_units(*, scope: Scope, unit: Unit) -> list[Unit]:
+    """Units offered by the picker: the top of the user's reach and the level below it, the chosen
+    unit's ancestors in reach, the unit itself and its children (a short list, not the whole tree)."""
+    reach = stats_units(scope=scope)
+    top = reach.order_by("depth").values_list("depth", flat=True).first() or 0
+    q = Q(depth__lte=top + 1) | Q(path__in=ancestor_paths(unit.path)) | Q(parent=unit)
+    return list(reach.filter(q).order_by("path")[:300])
+
+
+def child_units(*, scope: Scope, unit: Unit) -> list[Unit]:
+    return list(Unit.objects.within(scope).filter(parent=unit).order_by("sort_order", "code"))
+
+
+def stats_campaigns(*, scope: Scope) -> QuerySet[Campaign]:
+    return Campaign.objects.visible_to(scope).order_by("-start_date", "id")
+
+
+def running_campaign(*, scope: Scope, today: dt.date) -> Campaign | None:
+    campaigns = stats_campaigns(scope=scope)
+    return campaigns.filter(start_date__lte=today, end_date__gte=today).first() or campaigns.first()
+
+
+def activity_types() -> dict[str, ActivityType]:
+    return {str(t.id): t for t in ActivityType.objects.all()}
+
+
+def sees_talks(scope: Scope, unit: Unit) -> bool:
+    """Talks are confidential: their figures are shown to office administrators of the subtree only
+    (the same people who may list them, see activities.selectors.talk_list)."""
+    if not scope.has_role(Role.OFFICE_ADMIN) or scope.user_id is None:
+        return False
+    paths = RoleAssignment.objects.filter(user_id=scope.user_id, role=Role.OFFICE_ADMIN,
+                                          unit__isnull=False).values_list("unit__path", flat=True)
+    return any(unit.path.startswith(p) for p in paths)
+
+
+# --- values from the rollups ---------------------------------------------------------------------
+
+class Snapshot:
+    """Every figure's inputs for `units` (the chosen unit and its children) under one context."""
+
+    def __init__(self, ctx: Ctx, units: list[Unit]):
+        self.ctx = ctx
+        self.units = units
+        self.ids = [u.id for u in units]
+        self.by_id = {u.id: u for u in units}
+        self.live_fallbacks: list[tuple[int, str]] = []
+        self.talks_visible: bool | None = None
+
+    def _rollup(self, model):
+        return model.objects.within(self.ctx.scope).filter(unit_id__in=self.ids)
+
+    def _count_rows(self, model):
+        """CountDaily / CountTotal rows under the campaign choice (talks only for those who see them)."""
+        c = self.ctx
+        rows = model.objects.within(c.scope)
+        if c.campaign:
+            rows = rows.filter(Q(kind__in=CAMPAIGN_COUNTS, campaign_id=c.campaign.id) | ~Q(kind__in=CAMPAIGN_COUNTS))
+        visible = self.talks_visible if self.talks_visible is not None else sees_talks(c.scope, c.unit)
+        if not visible:
+            rows = rows.exclude(kind="talk")
+        return rows
+
+    @cached_property
+    def total_kinds(self) -> set[str]:
+        """Count kinds whose every (non-zero) dated row at the chosen unit lies inside the range. For
+        them CountTotal (no date) holds the same sums as CountDaily over the range — for the unit and
+        for every unit below it, whose rows are a subset of the unit's (ancestor expansion) — so the
+        dashboard reads a few dozen rows per unit instead of one per day. The default range (the
+        campaign window) is normally such a range."""
+        c = self.ctx
+        outside = (self._count_rows(CountDaily).filter(unit_id=c.unit.id).exclude(n=0)
+                   .filter(Q(date__lt=c.date_from) | Q(date__gt=c.date_to))
+                   .values_list("kind", flat=True).distinct().order_by())
+        return set(COUNT_KINDS) - set(outside)
+
+    @cached_property
+    def counts(self) -> dict[int, dict[tuple[str, str, str], tuple[int, int]]]:
+        """unit -> (kind, dim_a, dim_b) -> (n, total). The chosen unit is read per dimension (its
+        breakdown tables); the units below only per kind (dims '') unless a `type`/`cat` filter asks
+        for a dimension."""
+        c = self.ctx
+        out: dict = {i: {} for i in self.ids}
+        totals = self.total_kinds
+        children = [i for i in self.ids if i != c.unit.id]
+        for unit_ids, dims in (([c.unit.id], True), (children, bool(c.type or c.cat))):
+            if not unit_ids:
+                continue
+            sources = []
+            if totals:
+                sources.append(self._count_rows(CountTotal).filter(kind__in=totals))
+            if totals != set(COUNT_KINDS):
+                sources.append(self._count_rows(CountDaily).filter(date__gte=c.date_from, date__lte=c.date_to)
+                               .exclude(kind__in=totals))
+            fields = ["unit_id", "kind", "dim_a", "dim_b"] if dims else ["unit_id", "kind"]
+            for rows in sources:
+                rows = rows.filter(unit_id__in=unit_ids) if len(unit_ids) > 1 else rows.filter(unit_id=unit_ids[0])
+                for r in rows.values(*fields).annotate(n_=Sum("n"), t_=Sum("total")).order_by():
+                    key = (r["kind"], r.get("dim_a", ""), r.get("dim_b", ""))
+                    n, t = out[r["unit_id"]].get(key, (0, 0))
+                    out[r["unit_id"]][key] = (n + int(r["n_"] or 0), t + int(r["t_"] or 0))
+        return out
+
+    def count(self, unit_id: int, kind: str, *, a: str = "", b: str = "", measure: str = "n") -> int:
+        index = 0 if measure == "n" else 1
+        return sum(v[index] for (k, da, db), v in self.counts[unit_id].items()
+                   if k == kind and (not a or da == a) and (not b or db == b))
+
+    def breakdown(self, unit_id: int, kind: str, dim: str) -> dict[str, tuple[int, int]]:
+        out: dict[str, list[int]] = {}
+        for (k, da, db), (n, t) in self.counts[unit_id].items():
+            if k != kind:
+                continue
+            key = da if dim == "a" else db
+            acc = out.setdefault(key, [0, 0])
+            acc[0] += n
+            acc[1] += t
+        return {k: (v[0], v[1]) for k, v in out.items()}
+
+    @cached_property
+    def distinct(self) -> dict[int, dict[str, int]]:
+        """unit -> kind -> distinct officers with a record in the range."""
+        c = self.ctx
+        keyed = Q(kind__in=CAMPAIGN_DISTINCT, campaign_id=c.campaign_key) | Q(
+            ~Q(kind__in=CAMPAIGN_DISTINCT), campaign_id=0)
+        rows = (self._rollup(DistinctDaily).filter(keyed, date__lte=c.date_to).values("unit_id", "kind")
+                .annotate(inside=Sum("n", filter=Q(date__gte=c.date_from)), early=Sum("n", filter=Q(date__lt=c.date_from)))
+                .order_by())
+        out: dict = {i: {} for i in self.ids}
+        for r in rows:
+            if r["early"]:
+                # Some officer's first record in this subtree predates the range: the rollup cannot
+                # tell whether they also have one inside it, so count from the records.
+                unit = self.by_id[r["unit_id"]]
+                self.live_fallbacks.append((unit.id, r["kind"]))
+                out[r["unit_id"]][r["kind"]] = distinct_officers(c.with_unit(unit), r["kind"]).count()
+            else:
+                out[r["unit_id"]][r["kind"]] = int(r["inside"] or 0)
+        return out
+
+    @cached_property
+    def roster(self) -> dict[int, int]:
+        rows = self._rollup(RosterCount)
+        if self.ctx.categories:
+            rows = rows.filter(category__in=self.ctx.categories)
+        out = {i: 0 for i in self.ids}
+        for r in rows.values("unit_id").annotate(n_=Sum("n")).order_by():
+            out[r["unit_id"]] = int(r["n_"] or 0)
+        return out
+
+    @cached_property
+    def actions(self) -> dict[int, dict[str, int]]:
+        c = self.ctx
+        rows = self._rollup(ActionRoll).filter(deadline__gte=c.date_from, deadline__lte=c.date_to)
+        if c.campaign:
+            rows = rows.filter(campaign_id=c.campaign.id)
+        out = {i: {"expected": 0, "done": 0, "returned": 0, "overdue": 0} for i in self.ids}
+        for r in rows.values("unit_id").annotate(
+                e=Sum("expected"), d=Sum("done"), r=Sum("returned"),
+                late_e=Sum("expected", filter=Q(deadline__lt=c.today)),
+                late_d=Sum("done", filter=Q(deadline__lt=c.today))).order_by():
+            out[r["unit_id"]] = {"expected": int(r["e"] or 0), "done": int(r["d"] or 0), "returned": int(r["r"] or 0),
+                                 "overdue": int(r["late_e"] or 0) - int(r["late_d"] or 0)}
+        return out
+
+    @cached_property
+    def study_series(self) -> list[tuple[dt.date, int]]:
+        """Study person-times per day for the chosen unit (line chart)."""
+        c = self.ctx
+        rows = (CountDaily.objects.within(c.scope).filter(unit_id=c.unit.id, kind="study", date__gte=c.date_from,
+                                                          date__lte=c.date_to)
+                .values("date").annotate(n_=Sum("n")).order_by("date"))
+        return [(r["date"], int(r["n_"])) for r in rows]
+
+
+# --- the records behind the figures --------------------------------------------------------------
+
+def _subtree(qs, c: Ctx, field: str = "unit"):
+    return qs.filter(**{f"{field}__path__startswith": c.unit.path})
+
+
+def activity_records(c: Ctx) -> QuerySet[ActivityRecord]:
+    qs = _subtree(ActivityRecord.objects.within(c.scope), c).filter(date__gte=c.date_from, date__lte=c.date_to)
+    if c.campaign:
+        qs = qs.filter(campaign=c.campaign)
+    if c.type:
+        qs = qs.filter(activity_type_id=c.type) if c.type.isdigit() else qs.filter(activity_type__code=c.type)
+    if c.cat:
+        qs = qs.filter(education_category=c.cat)
+    return qs.select_related("unit", "activity_type").order_by("-date", "-id")
+
+
+def study_records(c: Ctx) -> QuerySet[StudyRecord]:
+    qs = _subtree(StudyRecord.objects.within(c.scope), c).filter(date__gte=c.date_from, date__lte=c.date_to)
+    if c.type:
+        qs = qs.filter(channel=c.type)
+    if c.cat:
+        qs = qs.filter(category=c.cat)
+    return qs.select_related("unit", "officer").order_by("-date", "-id")
+
+
+def talk_records(c: Ctx) -> QuerySet[TalkRecord]:
+    """Talks in the subtree, for office administrators of it (sees_talks); notes are never read."""
+    if not sees_talks(c.scope, c.unit):
+        return TalkRecord.objects.none()
+    qs = TalkRecord.objects.filter(unit__path__startswith=c.unit.path, date__gte=c.date_from, date__lte=c.date_to)
+    if c.campaign:
+        qs = qs.filter(campaign=c.campaign)
+    if c.type:
+        qs = qs.filter(round=int(c.type)) if c.type.isdigit() else qs.none()
+    if c.cat:
+        qs = qs.filter(kind=c.cat)
+    return qs.select_related("unit", "talker", "officer").defer("note").order_by("-date", "-id")
+
+
+def pledge_records(c: Ctx) -> QuerySet[PledgeLetter]:
+    qs = _subtree(PledgeLetter.objects.within(c.scope), c).filter(signed_date__gte=c.date_from,
+                                                                   signed_date__lte=c.date_to)
+    if c.campaign:
+        qs = qs.filter(campaign=c.campaign)
+    return qs.select_related("unit", "officer").order_by("-signed_date", "-id")
+
+
+def _officer_sources(c: Ctx, kind: str) -> QuerySet:
+    """Source rows whose officers a distinct figure counts (the officer's unit at the time)."""
+    if kind == "part":
+        rows = ActivityParticipant.objects.filter(unit__path__startswith=c.unit.path, date__gte=c.date_from,
+                                                  date__lte=c.date_to)
+        return rows.filter(activity__campaign=c.campaign) if c.campaign else rows
+    if kind == "study":
+        return StudyRecord.objects.filter(unit__path__startswith=c.unit.path, date__gte=c.date_from,
+                                          date__lte=c.date_to)
+    if kind in ("exam", "pass"):
+        rows = ExamAttempt.objects.filter(unit__path__startswith=c.unit.path, status=AttemptStatus.SUBMITTED,
+                                          submitted_on__gte=c.date_from, submitted_on__lte=c.date_to)
+        return rows.filter(passed=True) if kind == "pass" else rows
+    if kind == "pledge":
+        rows = PledgeLetter.objects.filter(unit__path__startswith=c.unit.path, signed_date__gte=c.date_from,
+                                           signed_date__lte=c.date_to)
+        return rows.filter(campaign=c.campaign) if c.campaign else rows
+    raise ValueError(kind)
+
+
+def distinct_officers(c: Ctx, kind: str) -> QuerySet:
+    """Distinct officer ids with a counted record (used for the live count)."""
+    return _officer_sources(c, kind).values("officer_id").distinct().order_by()
+
+
+def officers_with(c: Ctx, kind: str) -> QuerySet[Officer]:
+    """The officers behind a distinct count (numerator list)."""
+    return (Officer.objects.within(c.scope).filter(pk__in=_officer_sources(c, kind).values("officer_id"))
+            .select_related("unit").order_by("unit__path", "name", "id"))
+
+
+def roster(c: Ctx) -> QuerySet[Officer]:
+    """Officers who should take part: serving or seconded in the subtree (and of the campaign's categories)."""
+    qs = _subtree(Officer.objects.within(c.scope), c).filter(status__in=ROSTER_STATUSES)
+    if c.categories:
+        qs = qs.filter(category__in=c.categories)
+    return qs.select_related("unit").order_by("unit__path", "name", "id")
+
+
+def roster_without(c: Ctx, kind: str) -> QuerySet[Officer]:
+    """未覆盖: roster officers with no counted record."""
+    return roster(c).exclude(pk__in=_officer_sources(c, kind).values("officer_id"))
+
+
+def _required_actions(c: Ctx) -> QuerySet[Action]:
+    """Required actions that can ask something of a unit in the subtree: issued above it or inside it."""
+    qs = Action.objects.visible_to(c.scope).filter(kind=ActionKind.REQUIRED, deadline__gte=c.date_from,
+                                                   deadline__lte=c.date_to)
+    qs = qs.filter(Q(unit__path__in=ancestor_paths(c.unit.path)) | Q(unit__path__startswith=c.unit.path))
+    if c.campaign:
+        qs = qs.filter(campaign=c.campaign)
+    return qs.select_related("unit", "campaign").order_by("deadline", "id")
+
+
+def completion_records(c: Ctx, *, statuses) -> QuerySet[ActionCompletion]:
+    qs = _subtree(ActionCompletion.objects.within(c.scope), c).filter(
+        status__in=statuses, action__kind=ActionKind.REQUIRED, action__deadline__gte=c.date_from,
+        action__deadline__lte=c.date_to)
+    if c.campaign:
+        qs = qs.filter(action__campaign=c.campaign)
+    return qs.select_related("unit", "action").order_by("action__deadline", "action_id", "unit__path")
+
+
+@dataclass
+class Pair:
+    action: Action
+    unit: Unit
+    completion: ActionCompletion | None
+    today: dt.date
+
+    @property
+    def light(self):
+        c = self.completion
+        return light_for(deadline=self.action.deadline, status=c.status if c else None,
+                         declared_on=c.declared_on if c else None, today=self.today)
+
+
+class PairList:
+    """Expected (action, unit) pairs, listed lazily action by action (a province-wide action has
+    thousands of target units); `overdue_only` keeps pairs not done whose deadline has passed."""
+
+    def __init__(self, c: Ctx, *, overdue_only: bool = False):
+        self.c = c
+        self.overdue_only = overdue_only
+        self.actions = list(_required_actions(c))
+        if overdue_only:
+            self.actions = [a for a in self.actions if a.deadline < c.today]
+
+    def _units(self, action: Action) -> QuerySet[Unit]:
+        units = Unit.objects.within(self.c.scope).filter(target_units_q(action), path__startswith=self.c.unit.path)
+        if self.overdue_only:
+            done = ActionCompletion.objects.filter(action=action, status__in=DONE_STATUSES).values("unit_id")
+            units = units.exclude(pk__in=done)
+        return units.order_by("path")
+
+    @cached_property
+    def _counts(self) -> list[int]:
+        return [self._units(a).count() for a in self.actions]
+
+    def count(self) -> int:
+        return sum(self._counts)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item):
+        if not isinstance(item, slice):
+            raise TypeError("PairList supports slices only")
+        start, stop = item.start or 0, item.stop if item.stop is not None else self.count()
+        out, offset = [], 0
+        for action, n in zip(self.actions, self._counts, strict=True):
+            if offset + n > start and offset < stop:
+                lo, hi = max(start - offset, 0), min(stop - offset, n)
+                units = list(self._units(action)[lo:hi])
+                done = {x.unit_id: x for x in ActionCompletion.objects.filter(action=action,
+                                                                              unit_id__in=[u.id for u in units])}
+                out += [Pair(action, u, done.get(u.id), self.c.today) for u in units]
+            offset += n
+            if offset >= stop:
+                break
+        return out
+
+
+def records_sum(qs: QuerySet, field_name: str) -> int:
+    return int(qs.order_by().aggregate(s=Sum(field_name))["s"] or 0)
+
+
+def exam_attempt_counts(c: Ctx) -> dict:
+    """Submitted attempts in the range (for the briefing)."""
+    qs = _subtree(ExamAttempt.objects.within(c.scope), c).filter(status=AttemptStatus.SUBMITTED,
+                                                                  submitted_on__gte=c.date_from,
+                                                                  submitted_on__lte=c.date_to)
+    return qs.aggregate(n=Count("id"))

@@ -1,0 +1,87 @@
+"""Every figure of the registry equals the size of its drill-down list (numerator and denominator for
+rates), for several subtrees, ranges and campaign choices, on data with decoys."""
+
+import pytest
+
+from zhengdun.stats import registry
+from zhengdun.stats.registry import FIGURES, count_records, evaluate
+
+
+def check_all(ctx):
+    own, rows, snap = evaluate(ctx)
+    checked = 0
+    for figure in registry.figures_for(ctx):
+        for unit, values in [(ctx.unit, own), *rows]:
+            c = ctx.with_unit(unit)
+            v = values[figure.key]
+            if figure.is_rate:
+                assert v.numerator == count_records(figure, c, "numerator"), (figure.key, unit.name, "numerator")
+                assert v.denominator == count_records(figure, c, "denominator"), (figure.key, unit.name, "den")
+                if figure.uncovered:
+                    assert count_records(figure, c, "uncovered") == (
+                        v.denominator - count_records(figure, c.with_unit(unit), "numerator")
+                        + _outside_roster(figure, c)), (figure.key, unit.name, "uncovered")
+            else:
+                assert v.value == count_records(figure, c), (figure.key, unit.name, v.value)
+            checked += 1
+    return own, snap, checked
+
+
+def _outside_roster(figure, c):
+    """Numerator officers who are not on the roster (retired, other category): not 'uncovered'."""
+    numerator = set(figure.numerator(c).values_list("pk", flat=True))
+    roster = set(figure.denominator(c).values_list("pk", flat=True))
+    return len(numerator - roster)
+
+
+@pytest.mark.parametrize("campaign", ["main", None])
+@pytest.mark.parametrize("unit_name", ["city", "county_a", "court_a"])
+def test_every_figure_equals_its_drilldown(world, unit_name, campaign):
+    cast = world.cast
+    unit = getattr(cast, unit_name)
+    ctx = world.ctx(cast.city_admin, unit, campaign=campaign)
+    own, snap, checked = check_all(ctx)
+    assert checked >= len(FIGURES)
+    assert snap.live_fallbacks  # the narrow range starts after some records: counted live
+
+
+def test_full_window_uses_the_rollups_only(world):
+    cast = world.cast
+    ctx = world.ctx(cast.city_admin, cast.city, date_from=world.campaign.start_date,
+                    date_to=world.campaign.end_date)
+    own, snap, _ = check_all(ctx)
+    assert snap.live_fallbacks == []
+
+
+def test_known_values_for_county_a(world):
+    cast = world.cast
+    own, _rows, _snap = evaluate(world.ctx(cast.city_admin, cast.county_a))
+    assert own["sessions"].value == 5  # 4 roster activities in range + the head-count one
+    assert own["person_times"].value == 2 + 1 + 2 + 2 + 30
+    # participants in range: judge_a, a2, police_a, aux; roster (officer category): judge_a, police_a, a2, a3
+    assert (own["coverage"].numerator, own["coverage"].denominator) == (4, 4)
+    assert own["study_times"].value == 4
+    assert (own["exam_rate"].numerator, own["pass_rate"].numerator) == (2, 1)
+    assert own["talks"].value == 3
+    assert own["pledges"].value == 1
+    assert own["returned"].value == 0
+    assert own["completion"].numerator == 3
+
+
+def test_breakdowns_drill_down(world):
+    cast = world.cast
+    base = world.ctx(cast.city_admin, cast.city)
+    for key, type_, cat in [("sessions", "training", ""), ("sessions", "", "warning"), ("person_times", "open_day", ""),
+                            ("study_times", "self", ""), ("talks", "1", ""), ("talks", "", "reminder")]:
+        figure = registry.BY_KEY[key]
+        ctx = base.with_filter(type=type_, cat=cat)
+        own, _rows, _ = evaluate(ctx, with_children=False)
+        assert own[key].value == count_records(figure, ctx) > 0, (key, type_, cat)
+
+
+def test_talk_figures_only_for_office_admins(world):
+    cast = world.cast
+    ctx = world.ctx(cast.supervisor_a, cast.county_a)
+    own, _rows, _ = evaluate(ctx)
+    assert "talks" not in own
+    check_all(ctx)
