@@ -47,12 +47,15 @@ class RunOut(Schema):
     summary: dict
     error: str
     previous: int | None
+    compared_rules: list[str]
 
 
 class HitOut(Schema):
     id: int
     unit: int
     run: int
+    dataset: int
+    lead_key: str
     rule: str
     officer_id: str
     officer: int | None
@@ -68,6 +71,12 @@ class HitOut(Schema):
     review_reason: str
 
 
+class LeadOut(HitOut):
+    dataset_name: str
+    reviewed_by: str
+    reviewed_at: datetime | None
+
+
 class ReviewIn(Schema):
     status: str
     reason: str
@@ -77,11 +86,12 @@ def _run_out(run) -> dict:
     return {"id": run.id, "unit": run.unit_id, "dataset": run.dataset_id, "roster_source": run.roster_source,
             "as_of": run.as_of, "engine": run.engine, "rules": run.rule_list, "status": run.status,
             "progress": run.progress, "stage": run.stage, "summary": run.summary, "error": run.error,
-            "previous": run.previous_id}
+            "previous": run.previous_id, "compared_rules": run.compared_rules}
 
 
 def _hit_out(h) -> dict:
-    return {"id": h.id, "unit": h.unit_id, "run": h.run_id, "rule": h.rule, "officer_id": h.officer_key,
+    return {"id": h.id, "unit": h.unit_id, "run": h.run_id, "dataset": h.run.dataset_id, "lead_key": h.lead_key,
+            "rule": h.rule, "officer_id": h.officer_key,
             "officer": h.officer_id, "subject": h.subject, "subject_name": h.subject_name, "registry": h.registry,
             "record_key": h.record_key, "match": h.match, "score": h.score, "evidence": h.evidence,
             "is_new": h.is_new, "review_status": h.review_status, "review_reason": h.review_reason}
@@ -110,7 +120,7 @@ def run_create(request, payload: RunIn):
 @api_policy(HANDLER)
 @paginate(PageNumberPagination, page_size=50)
 def run_list(request):
-    return [_run_out(r) for r in selectors.run_list(scope=get_scope(request))]
+    return [_run_out(r) for r in selectors.run_list(scope=get_scope(request)).select_related("previous")]
 
 
 @router.get("/runs/{run_id}", response=RunOut)
@@ -133,6 +143,21 @@ def hit_list(request, run_id: int, rule: str = "", min_score: float | None = Non
         raise Http404
     return [_hit_out(h) for h in selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
                                                     review_status=review_status, new_only=new_only)]
+
+
+@router.get("/leads", response=list[LeadOut])
+@api_policy(HANDLER)
+@paginate(PageNumberPagination, page_size=100)
+def lead_list(request, dataset: int | None = None):
+    """Confirmed hits, one per finding, with their run and data set: what the clue workflow takes."""
+    scope = get_scope(request)
+    chosen = None
+    if dataset is not None:
+        chosen = selectors.dataset_get(scope=scope, dataset_id=dataset)
+        if chosen is None:
+            raise Http404
+    return [{**_hit_out(h), "dataset_name": h.run.dataset.name, "reviewed_by": str(h.reviewed_by or ""),
+             "reviewed_at": h.reviewed_at} for h in selectors.lead_list(scope=scope, dataset=chosen)]
 
 
 @router.get("/hits/{hit_id}", response=HitOut)

@@ -88,7 +88,16 @@ class ScreeningRun(UnitScoped):
 
     @property
     def rule_list(self) -> list[str]:
+        """Rules asked for; once the run has succeeded, the rules that ran."""
         return [r for r in self.rules.split(",") if r]
+
+    @property
+    def compared_rules(self) -> list[str]:
+        """Rules this run was compared on with `previous`: those both runs ran."""
+        if self.previous is None:
+            return []
+        theirs = set(self.previous.rule_list)
+        return [r for r in self.rule_list if r in theirs]
 
 
 class ReviewStatus(models.TextChoices):
@@ -102,14 +111,15 @@ class ScreeningHit(UnitScoped):
 
     run = models.ForeignKey(ScreeningRun, on_delete=models.CASCADE, related_name="hits")
     rule = models.CharField(_("规则"), max_length=20, choices=RULES)
-    officer_key = models.CharField(_("干警编号"), max_length=64)
+    # The contract sets no length on keys and names from the registries: text, not a guessed limit.
+    officer_key = models.TextField(_("干警编号"))
     officer = models.ForeignKey(Officer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
                                 verbose_name=_("干警"))
-    officer_name = models.CharField(_("干警姓名"), max_length=50, blank=True)
+    officer_name = models.CharField(_("干警姓名"), max_length=50, blank=True)  # Officer.name
     subject = models.CharField(_("对象"), max_length=20)
-    subject_name = models.CharField(_("对象姓名"), max_length=50)
+    subject_name = models.TextField(_("对象姓名"))
     registry = models.CharField(_("登记库"), max_length=20)
-    record_key = models.CharField(_("登记记录"), max_length=64)
+    record_key = models.TextField(_("登记记录"))
     match = models.CharField(_("匹配方式"), max_length=10)
     score = models.FloatField(_("置信度"))
     evidence = models.TextField(_("依据"))
@@ -131,6 +141,12 @@ class ScreeningHit(UnitScoped):
 
     def __str__(self):
         return f"{self.get_rule_display()} · {self.subject_name}"
+
+    @property
+    def lead_key(self) -> str:
+        """The finding's identity across runs of its data set (data set, roster source, fingerprint):
+        the same lead in a re-run has the same key, so turning leads into clues can be idempotent."""
+        return f"{self.run.dataset_id}/{self.run.roster_source}/{self.fingerprint}"
 
     @property
     def subject_label(self) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from zhengdun.org.access import Scope
-from zhengdun.screening.models import ScreeningDataset, ScreeningHit, ScreeningRun
+from zhengdun.screening.models import ReviewStatus, ScreeningDataset, ScreeningHit, ScreeningRun
 
 
 def dataset_list(*, scope: Scope) -> QuerySet[ScreeningDataset]:
@@ -22,12 +22,12 @@ def run_list(*, scope: Scope, dataset: ScreeningDataset | None = None) -> QueryS
 
 
 def run_get(*, scope: Scope, run_id: int) -> ScreeningRun | None:
-    return run_list(scope=scope).filter(pk=run_id).first()
+    return run_list(scope=scope).select_related("previous").filter(pk=run_id).first()
 
 
 def hit_list(*, scope: Scope, run: ScreeningRun, rule: str = "", unit=None, min_score: float | None = None,
              review_status: str = "", new_only: bool = False, query: str = "") -> QuerySet[ScreeningHit]:
-    hits = ScreeningHit.objects.within(scope).filter(run=run).select_related("unit")
+    hits = ScreeningHit.objects.within(scope).filter(run=run).select_related("unit", "run")
     if rule:
         hits = hits.filter(rule=rule)
     if unit is not None:
@@ -53,9 +53,30 @@ def hit_counts_by_rule(*, scope: Scope, run: ScreeningRun) -> dict[str, int]:
 
 
 def disappeared_hits(*, scope: Scope, run: ScreeningRun) -> QuerySet[ScreeningHit]:
-    """Findings of the previous run that this run no longer reports."""
+    """Findings of the compared run that this run no longer reports — only for the rules both ran,
+    so a run of fewer rules does not list every hit of the others as gone."""
     if run.previous_id is None:
         return ScreeningHit.objects.none()
     current = ScreeningHit.objects.filter(run=run).values("fingerprint")
-    return (ScreeningHit.objects.within(scope).filter(run_id=run.previous_id)
+    return (ScreeningHit.objects.within(scope).filter(run_id=run.previous_id, rule__in=run.compared_rules)
             .exclude(fingerprint__in=current).order_by("rule", "officer_key"))
+
+
+def lead_list(*, scope: Scope, dataset: ScreeningDataset | None = None) -> QuerySet[ScreeningHit]:
+    """Confirmed hits (确认为线索), one per finding: a finding re-found by later runs carries its
+    review into each of them, so the lead is its latest reviewed hit — and a finding whose latest
+    review is 排除 is no lead. Each row links back to its run and data set (`lead_key`)."""
+    later_review = ScreeningHit.objects.filter(
+        fingerprint=OuterRef("fingerprint"), run__dataset_id=OuterRef("run__dataset_id"),
+        run__roster_source=OuterRef("run__roster_source"),
+    ).exclude(review_status=ReviewStatus.PENDING).filter(reviewed_at__gt=OuterRef("reviewed_at"))
+    same_review_later_run = ScreeningHit.objects.filter(
+        fingerprint=OuterRef("fingerprint"), run__dataset_id=OuterRef("run__dataset_id"),
+        run__roster_source=OuterRef("run__roster_source"), reviewed_at=OuterRef("reviewed_at"),
+        run_id__gt=OuterRef("run_id"))
+    leads = (ScreeningHit.objects.within(scope).filter(review_status=ReviewStatus.CONFIRMED)
+             .exclude(Exists(later_review)).exclude(Exists(same_review_later_run))
+             .select_related("run__dataset", "unit", "reviewed_by"))
+    if dataset is not None:
+        leads = leads.filter(run__dataset=dataset)
+    return leads.order_by("-reviewed_at", "id")

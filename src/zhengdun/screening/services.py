@@ -14,15 +14,27 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengdun.audit.chain import audited, record
 from zhengdun.org.access import scope_for
-from zhengdun.org.models import Officer, OfficerStatus, Relative, Role, Unit, UnitKind, User
+from zhengdun.org.models import (
+    Officer,
+    OfficerCategory,
+    OfficerStatus,
+    Relation,
+    Relative,
+    Role,
+    Unit,
+    UnitKind,
+    User,
+)
 from zhengdun.screening import engine_adapter
 from zhengdun.screening.models import (
+    MATCH_LABELS,
+    REGISTRY_LABELS,
     RULE_NAMES,
     DatasetSource,
     ReviewStatus,
@@ -53,7 +65,9 @@ def fingerprint(rule: str, officer_key: str, subject: str, registry: str, record
 # --- data sets ---------------------------------------------------------------------------------
 
 def dataset_register_upload(*, actor: User, unit: Unit, name: str, files: list) -> ScreeningDataset:
-    """Save uploaded contract files into a new folder and validate them; a bad set saves nothing."""
+    """Save uploaded contract files into a new folder and check them; a bad set saves nothing.
+
+    Only the quick check runs here (see `_check_folder`); every row is validated by the run."""
     _require_handler(actor, unit)
     if not name.strip():
         raise ValidationError({"name": _("请填写数据集名称")})
@@ -72,10 +86,11 @@ def dataset_register_upload(*, actor: User, unit: Unit, name: str, files: list) 
     folder.mkdir(parents=True)
     try:
         for upload in files:
-            with open(folder / Path(upload.name).name, "wb") as out:
+            path = Path(upload.name)  # saved as the engine looks for it: "lawyers.CSV" -> "lawyers.csv"
+            with open(folder / f"{path.stem}{path.suffix.lower()}", "wb") as out:
                 for chunk in upload.chunks():
                     out.write(chunk)
-        counts = _validate_folder(folder, roster_required=False)
+        counts = _check_folder(folder)
         with audited(actor=actor, action="screening.dataset_register"):
             return ScreeningDataset.objects.create(unit=unit, name=name.strip(), source=DatasetSource.UPLOAD,
                                                    folder=str(folder), files=counts, created_by=actor)
@@ -85,7 +100,10 @@ def dataset_register_upload(*, actor: User, unit: Unit, name: str, files: list) 
 
 
 def dataset_register_server(*, actor: User, unit: Unit, name: str, path: str) -> ScreeningDataset:
-    """Register a folder already on the server (large extracts); it must lie under an allowed root."""
+    """Register a folder already on the server (large extracts); it must lie under an allowed root.
+
+    A province's extracts take a minute to validate row by row, so the request only checks files,
+    headers and encoding; the background run validates every row and fails naming file and column."""
     _require_handler(actor, unit)
     if not name.strip():
         raise ValidationError({"name": _("请填写数据集名称")})
@@ -96,26 +114,35 @@ def dataset_register_server(*, actor: User, unit: Unit, name: str, path: str) ->
                                % {"roots": "、".join(str(r) for r in roots) or _("（未配置）")}})
     if not folder.is_dir():
         raise ValidationError({"path": _("服务器目录不存在：%(path)s") % {"path": folder}})
-    counts = _validate_folder(folder, roster_required=False)
+    counts = _check_folder(folder)
     with audited(actor=actor, action="screening.dataset_register"):
         return ScreeningDataset.objects.create(unit=unit, name=name.strip(), source=DatasetSource.SERVER,
                                                folder=str(folder), files=counts, created_by=actor)
 
 
-def _validate_folder(folder: Path, *, roster_required: bool) -> dict:
+def _check_folder(folder: Path) -> dict:
+    """Files present, one per stem, header with the required columns, readable UTF-8 or Parquet.
+    Returns stem -> rows, or None where the first run counts them (CSV)."""
     try:
-        counts = engine_adapter.validate(folder, roster_required=roster_required)
+        counts = engine_adapter.check(folder)
     except engine_adapter.InputError as exc:
-        raise ValidationError({"files": _("数据文件校验未通过（未保存任何内容）：%(error)s") % {"error": exc}}) from None
+        raise ValidationError({"files": _("数据文件检查未通过（未保存任何内容）：%(error)s") % {"error": exc}}) from None
     if not any(stem in counts for stem in ("enterprises", "lawyers", "cases")):
         raise ValidationError({"files": _("数据集至少需要一个登记库文件：enterprises、lawyers 或 cases")})
     return counts
+
+
+def dataset_runnable_rules(*, dataset: ScreeningDataset) -> list[str]:
+    """Rules whose registry files the data set has (the engine skips the others)."""
+    return [r for r in RULE_NAMES if all(stem in dataset.files for stem in engine_adapter.RULE_NEEDS[r])]
 
 
 # --- runs --------------------------------------------------------------------------------------
 
 def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = None, engine: str = "duckdb",
               rules: list[str] | None = None, roster_source: str = RosterSource.DATASET) -> ScreeningRun:
+    """Queue a run. The run it is compared with is chosen when its hits are stored (`_compared_run`),
+    so a run queued behind another is compared with that one once it has finished."""
     _require_handler(actor, dataset.unit)
     rules = list(rules or RULE_NAMES)
     unknown = [r for r in rules if r not in RULE_NAMES]
@@ -125,12 +152,10 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
         raise ValidationError({"engine": _("引擎只能是 duckdb 或 spark")})
     if roster_source == RosterSource.DATASET and not {"roster", "relatives"} <= set(dataset.files):
         raise ValidationError({"roster_source": _("该数据集不含 roster 和 relatives 文件，请选择使用本平台名册")})
-    previous = (ScreeningRun.objects.filter(dataset=dataset, roster_source=roster_source,
-                                            status=RunStatus.SUCCEEDED).order_by("-created_at").first())
     with audited(actor=actor, action="screening.run_start"):
         run = ScreeningRun.objects.create(unit=dataset.unit, dataset=dataset, roster_source=roster_source,
                                           as_of=as_of or timezone.localdate(), engine=engine, rules=",".join(rules),
-                                          previous=previous, created_by=actor, stage=_("排队等待执行"))
+                                          created_by=actor, stage=_("排队等待执行"))
     from zhengdun.screening.tasks import execute_run
 
     transaction.on_commit(lambda: execute_run.enqueue(run.pk))
@@ -142,9 +167,14 @@ def _set_progress(run: ScreeningRun, progress: int, stage: str) -> None:
         ScreeningRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage[:200])
 
 
+class HitStoreError(Exception):
+    """The engine's output cannot be stored as it is; the run fails with this message."""
+
+
 def run_execute(run_id: int) -> ScreeningRun:
-    """Body of the background task: prepare input, run the engine, store hits with new/old marks."""
-    run = ScreeningRun.objects.select_related("dataset", "unit", "previous").get(pk=run_id)
+    """Body of the background task: prepare input, run the engine (which validates every row of the
+    data set first), store hits with new/old marks. Any failure ends the run with a message for people."""
+    run = ScreeningRun.objects.select_related("dataset", "unit").get(pk=run_id)
     with audited(actor=None, action="screening.run_begin"):
         ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now(),
                                                      progress=1, stage=_("准备输入数据"))
@@ -162,50 +192,148 @@ def run_execute(run_id: int) -> ScreeningRun:
                 last["p"] = pct
                 _set_progress(run, pct, stage)
 
-        rows = engine_adapter.screen(data_dir, as_of=run.as_of, engine=run.engine, rules=run.rule_list,
-                                     progress=progress)
-        _store_hits(run, rows, officers_by_key)
+        outcome = engine_adapter.screen(data_dir, as_of=run.as_of, engine=run.engine, rules=run.rule_list,
+                                        progress=progress)
+        _store_hits(run, outcome, officers_by_key)
+    except engine_adapter.InputError as exc:
+        _fail(run, _("数据校验未通过，未保存任何命中。请修正数据文件（上传的数据集须重新登记）后再运行：%(error)s") % {"error": exc})
+    except HitStoreError as exc:
+        _fail(run, str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message shown to the user
-        with audited(actor=None, action="screening.run_failed"):
-            ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
-                                                         error=str(exc)[:4000], stage=_("运行失败"))
+        _fail(run, _("排查运行失败：%(error)s") % {"error": exc})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     run.refresh_from_db()
     return run
 
 
-def _store_hits(run: ScreeningRun, rows: list[dict], officers_by_key: dict) -> None:
-    previous = {}
-    if run.previous_id:
-        previous = {h.fingerprint: h for h in ScreeningHit.objects.filter(run_id=run.previous_id)}
-    hits, summary = [], dict.fromkeys(run.rule_list, 0)
-    for row in rows:
-        fp = fingerprint(row["rule"], row["officer_id"], row["subject"], row["registry"], row["record_key"])
-        officer = officers_by_key.get(row["officer_id"])
-        before = previous.get(fp)
-        hit = ScreeningHit(
-            run=run, unit_id=officer.unit_id if officer else run.unit_id, rule=row["rule"],
-            officer_key=row["officer_id"], officer=officer, officer_name=officer.name if officer else "",
-            subject=row["subject"], subject_name=row["subject_name"], registry=row["registry"],
-            record_key=row["record_key"], match=row["match"], score=float(row["score"]), evidence=row["evidence"],
-            fingerprint=fp, is_new=before is None,
-        )
-        if before is not None and before.review_status != ReviewStatus.PENDING:
-            # A finding reviewed in the previous run keeps its conclusion.
+def _fail(run: ScreeningRun, message: str) -> None:
+    with audited(actor=None, action="screening.run_failed"):
+        ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
+                                                     error=message[:4000], stage=_("运行失败"))
+
+
+def _compared_run(run: ScreeningRun, rules: list[str]) -> ScreeningRun | None:
+    """The run a re-run is compared with: the latest earlier successful run of the same data set and
+    roster source (officer keys differ between the two sources) that ran at least one of the same
+    rules. Only the rules both ran are compared; the page says which run and which rules."""
+    earlier = (ScreeningRun.objects.filter(dataset_id=run.dataset_id, roster_source=run.roster_source,
+                                           status=RunStatus.SUCCEEDED, pk__lt=run.pk).order_by("-pk"))
+    for candidate in earlier.only("id", "rules")[:50]:
+        if set(candidate.rule_list) & set(rules):
+            return candidate
+    return None
+
+
+def _earlier_reviews(run: ScreeningRun) -> dict[str, ScreeningHit]:
+    """Latest review of each finding in any earlier run of the data set, so a run with a subset of the
+    rules in between does not lose the conclusions about the other rules."""
+    reviewed = (ScreeningHit.objects.filter(run__dataset_id=run.dataset_id, run__roster_source=run.roster_source,
+                                            run_id__lt=run.pk)
+                .exclude(review_status=ReviewStatus.PENDING)
+                .only("fingerprint", "review_status", "review_reason", "reviewed_by_id", "reviewed_at")
+                .order_by("reviewed_at", "run_id"))
+    return {h.fingerprint: h for h in reviewed.iterator(chunk_size=2000)}
+
+
+SUBJECTS = {"officer", *Relation.values}
+_LIMITED = [f for f in ScreeningHit._meta.concrete_fields if getattr(f, "max_length", None)]
+
+
+def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, rules: set[str]) -> ScreeningHit:
+    """One engine row as a hit; a row outside the contract fails the run naming the row and field,
+    instead of a database error half-way through bulk_create."""
+    def bad(field: str, reason: str) -> HitStoreError:
+        return HitStoreError(_("第 %(n)d 条命中无法保存：字段 %(field)s %(reason)s（值：%(value).60s）")
+                             % {"n": n, "field": field, "reason": reason, "value": row.get(field)})
+
+    for field, allowed in (("rule", rules), ("subject", SUBJECTS), ("registry", REGISTRY_LABELS),
+                           ("match", MATCH_LABELS)):
+        if row.get(field) not in allowed:
+            raise bad(field, _("不是约定的取值"))
+    for field in ("officer_id", "record_key"):
+        if not str(row.get(field) or "").strip():
+            raise bad(field, _("为空"))
+    try:
+        score = float(row["score"])
+    except (TypeError, ValueError, KeyError):
+        raise bad("score", _("不是数字")) from None
+    if not 0 <= score <= 1:
+        raise bad("score", _("不在 0–1 之间"))
+    officer_key = str(row["officer_id"])
+    officer = officers_by_key.get(officer_key)
+    hit = ScreeningHit(
+        run=run, unit_id=officer.unit_id if officer else run.unit_id, rule=row["rule"], officer_key=officer_key,
+        officer=officer, officer_name=officer.name if officer else "", subject=row["subject"],
+        subject_name=str(row.get("subject_name") or ""), registry=row["registry"], record_key=str(row["record_key"]),
+        match=row["match"], score=score, evidence=str(row.get("evidence") or ""),
+        fingerprint=fingerprint(row["rule"], officer_key, row["subject"], row["registry"], str(row["record_key"])))
+    for field in _LIMITED:
+        value = getattr(hit, field.attname)
+        if isinstance(value, str) and len(value) > field.max_length:
+            raise bad(field.name, _("超过 %(max)d 个字符") % {"max": field.max_length})
+    return hit
+
+
+def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_key: dict) -> None:
+    rules_run = [r for r in run.rule_list if r in outcome.rules_run]
+    previous = _compared_run(run, rules_run)
+    compared = set(previous.rule_list) & set(rules_run) if previous else set()
+    seen_before = set()
+    if previous is not None:
+        seen_before = set(ScreeningHit.objects.filter(run=previous, rule__in=compared)
+                          .values_list("fingerprint", flat=True))
+    reviews = _earlier_reviews(run)
+    hits, fingerprints, summary = [], set(), dict.fromkeys(rules_run, 0)
+    for n, row in enumerate(outcome.rows, start=1):
+        hit = _hit_from_row(run, n, row, officers_by_key, set(rules_run))
+        if hit.fingerprint in fingerprints:
+            raise HitStoreError(_("第 %(n)d 条命中与前面的命中重复（规则、干警、对象、登记记录均相同），引擎输出不符合约定")
+                                % {"n": n})
+        fingerprints.add(hit.fingerprint)
+        # New unless the compared run ran this rule and reported the same finding.
+        hit.is_new = hit.rule not in compared or hit.fingerprint not in seen_before
+        before = reviews.get(hit.fingerprint)
+        if before is not None:
+            # A finding reviewed in an earlier run keeps its conclusion.
             hit.review_status, hit.review_reason = before.review_status, before.review_reason
             hit.reviewed_by_id, hit.reviewed_at = before.reviewed_by_id, before.reviewed_at
         hits.append(hit)
-        summary[row["rule"]] = summary.get(row["rule"], 0) + 1
-    with audited(actor=None, action="screening.run_store"):
-        ScreeningHit.objects.bulk_create(hits, batch_size=2000)
-        ScreeningRun.objects.filter(pk=run.pk).update(
-            status=RunStatus.SUCCEEDED, finished_at=timezone.now(), progress=100, summary=summary,
-            stage=_("完成：命中 %(n)d 条") % {"n": len(hits)})
+        summary[hit.rule] += 1
+    stage = _("完成：命中 %(n)d 条") % {"n": len(hits)}
+    skipped = {r: why for r, why in outcome.rules_skipped.items() if r in run.rule_list}
+    if skipped:
+        stage += _("；未运行：%(rules)s（数据集缺少所需文件）") % {"rules": "、".join(skipped)}
+    files = dict(run.dataset.files)
+    own = [s for s in files if run.roster_source == RosterSource.DATASET or s not in ("roster", "relatives")]
+    files.update({s: outcome.counts[s] for s in own if s in outcome.counts})
+    try:
+        with audited(actor=None, action="screening.run_store"):
+            ScreeningHit.objects.bulk_create(hits, batch_size=2000)
+            ScreeningRun.objects.filter(pk=run.pk).update(
+                status=RunStatus.SUCCEEDED, finished_at=timezone.now(), progress=100, summary=summary,
+                rules=",".join(rules_run), previous=previous, stage=stage[:200])
+            if files != run.dataset.files:  # rows counted by the engine's full read (CSV: first run)
+                ScreeningDataset.objects.filter(pk=run.dataset_id).update(files=files)
+    except DatabaseError as exc:
+        raise HitStoreError(_("命中结果无法写入数据库，本次运行未保存任何命中：%(error)s") % {"error": exc}) from None
 
 
+# Contract roles (screening.md: roster.role). Only 政法干警 carry the role of their unit's kind:
+# auxiliaries (辅警, 聘用制书记员) and others are "other", so departed_lawyer, which concerns
+# departed judges and prosecutors, never flags them. Every 政法干警 of a court is "judge" whatever
+# the position says: positions such as 庭长、院长、执行局局长 are judges without saying 法官, and the
+# rules on court staff practising law after leaving cover the court's staff, not only 员额法官.
 ROLE_BY_KIND = {UnitKind.COURT: "judge", UnitKind.PROCURATORATE: "prosecutor", UnitKind.POLICE: "police",
                 UnitKind.STATE_SECURITY: "police", UnitKind.JUSTICE: "justice", UnitKind.COMMITTEE: "committee"}
+
+
+def contract_role(officer: Officer) -> str:
+    if officer.category != OfficerCategory.OFFICER:
+        return "other"
+    return ROLE_BY_KIND.get(officer.unit.kind, "other")
+
+
 ROSTER_COLUMNS = ["officer_id", "name", "id_number", "birth_date", "unit_code", "jurisdiction", "role", "status",
                   "left_date"]
 RELATIVE_COLUMNS = ["officer_id", "relation", "name", "id_number", "birth_date"]
@@ -222,8 +350,7 @@ def _platform_input(run: ScreeningRun, workdir: Path) -> tuple[Path, dict]:
         for o in officers:
             departed = o.status in (OfficerStatus.DEPARTED, OfficerStatus.RETIRED)
             writer.writerow([o.pk, o.name, o.reveal_id_number(), o.birth_date.isoformat(), o.unit.code,
-                             o.unit.division_code, ROLE_BY_KIND.get(o.unit.kind, "other"),
-                             "departed" if departed else "serving",
+                             o.unit.division_code, contract_role(o), "departed" if departed else "serving",
                              o.left_date.isoformat() if departed and o.left_date else ""])
     relatives = Relative.objects.filter(unit__path__startswith=run.unit.path).only(
         "officer_id", "relation", "name", "id_number_enc")
@@ -262,25 +389,45 @@ def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> S
 
 
 EXPORT_HEADERS = ["规则", "干警编号", "干警姓名", "对象", "对象姓名", "登记库", "登记记录", "匹配方式", "置信度",
-                  "依据", "本次新增", "研判结论", "研判理由"]
+                  "依据", "本次新增", "研判结论", "研判理由", "数据集", "运行编号", "命中编号", "线索标识"]
+# A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...);
+# values from uploaded registries are written as text cells that stay text when edited.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def hits_export_xlsx(*, actor: User, run: ScreeningRun, hits) -> bytes:
-    """Selected hits as .xlsx for the clue handlers; the export is an audited read."""
+def _export_row(sheet, values: list) -> list:
+    from openpyxl.cell import WriteOnlyCell
+
+    row = []
+    for value in values:
+        if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type, cell.quotePrefix = "s", True
+            value = cell
+        row.append(value)
+    return row
+
+
+def hits_export_xlsx(*, actor: User, hits, run: ScreeningRun | None = None) -> bytes:
+    """Hits as .xlsx for the clue handlers — the ticked or filtered hits of a run, or the confirmed
+    leads (run None). Rows outside the actor's scope are dropped; the export is an audited read.
+    Each row carries data set, run and hit number and the lead key, the stable link back."""
     from openpyxl import Workbook
 
-    _require_handler(actor, run.unit)
+    scope = _require_handler(actor, run.unit if run is not None else None)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("排查命中"))
     sheet.append(EXPORT_HEADERS)
     count = 0
-    for h in hits:
-        sheet.append([h.get_rule_display(), h.officer_key, h.officer_name, h.subject_label, h.subject_name,
-                      h.registry_label, h.record_key, h.match_label, round(h.score, 3), h.evidence, "是" if h.is_new else "否",
-                      h.get_review_status_display(), h.review_reason])
+    for h in hits.within(scope).select_related("run__dataset").iterator(chunk_size=2000):
+        sheet.append(_export_row(sheet, [
+            h.get_rule_display(), h.officer_key, h.officer_name, h.subject_label, h.subject_name, h.registry_label,
+            h.record_key, h.match_label, round(h.score, 3), h.evidence, "是" if h.is_new else "否",
+            h.get_review_status_display(), h.review_reason, h.run.dataset.name, h.run_id, h.id, h.lead_key]))
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
     record(actor=actor, action="screening.hits_export", op="read", object_type="screening_screeninghit",
-           object_id=f"run:{run.pk}", unit_id=run.unit_id, after={"rows": count})
+           object_id=f"run:{run.pk}" if run is not None else "leads", unit_id=run.unit_id if run is not None else None,
+           after={"rows": count})
     return buffer.getvalue()

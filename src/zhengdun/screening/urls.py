@@ -11,4 +11,6 @@ urlpatterns = [
     path("runs/<int:run_id>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:run_id>/export/", views.run_export, name="run_export"),
     path("hits/<int:hit_id>/", views.hit_detail, name="hit"),
+    path("leads/", views.lead_list, name="leads"),
+    path("leads/export/", views.lead_export, name="lead_export"),
 ]

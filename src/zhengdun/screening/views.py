@@ -60,7 +60,7 @@ def dataset_new(request):
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _("数据集已登记并通过校验"))
+            messages.success(request, _("数据集已登记：文件和表头检查通过；每一行数据在排查运行时校验"))
             return redirect("screening:dataset", dataset_id=dataset.id)
     return render(request, "screening/dataset_new.html", {"form": form})
 
@@ -69,7 +69,7 @@ def dataset_new(request):
 def dataset_detail(request, dataset_id):
     scope = get_scope(request)
     dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=dataset_id))
-    form = RunStartForm(request.POST or None)
+    form = RunStartForm(request.POST or None, initial={"rules": services.dataset_runnable_rules(dataset=dataset)})
     if request.method == "POST" and form.is_valid():
         try:
             run = services.run_start(actor=request.user, dataset=dataset, as_of=form.cleaned_data["as_of"],
@@ -105,10 +105,14 @@ def run_detail(request, run_id):
     query = request.GET.copy()
     query.pop("page", None)
     counts = selectors.hit_counts_by_rule(scope=scope, run=run)
+    compared = run.compared_rules
     return render(request, "screening/run_detail.html", {
         "run": run, "form": form, "page": page, "query": query.urlencode(),
         "rule_counts": [(name, label, counts.get(name, 0)) for name, label in RULES if name in run.rule_list],
         "disappeared": selectors.disappeared_hits(scope=scope, run=run),
+        "compared_rules": compared,
+        "compared_labels": [str(label) for name, label in RULES if name in compared],
+        "uncompared_labels": [str(label) for name, label in RULES if name in run.rule_list and name not in compared],
     })
 
 
@@ -148,8 +152,43 @@ def run_export(request, run_id):
     ids = [int(i) for i in request.POST.getlist("hit") if i.isdigit()]
     if ids:
         hits = hits.filter(pk__in=ids)
-    content = services.hits_export_xlsx(actor=request.user, run=run, hits=hits.iterator())
+    content = services.hits_export_xlsx(actor=request.user, run=run, hits=hits)
+    return _xlsx(content, f"screening-run-{run.id}-hits.xlsx")
+
+
+def _xlsx(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content,
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="screening-run-{run.id}-hits.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _leads(request, scope):
+    dataset = None
+    if request.GET.get("dataset", "").isdigit():
+        dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=int(request.GET["dataset"])))
+    return dataset, selectors.lead_list(scope=scope, dataset=dataset)
+
+
+@access_policy(HANDLER)
+def lead_list(request):
+    """Confirmed hits of every run in scope, one per finding, each linked to its run and data set:
+    the hand-over point to the clue workflow."""
+    scope = get_scope(request)
+    dataset, leads = _leads(request, scope)
+    page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    readable_runs = set(selectors.run_list(scope=scope).filter(pk__in={h.run_id for h in page})
+                        .values_list("pk", flat=True))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "screening/leads.html", {
+        "page": page, "dataset": dataset, "readable_runs": readable_runs, "query": query.urlencode(),
+        "datasets": selectors.dataset_list(scope=scope)[:100]})
+
+
+@require_POST
+@access_policy(HANDLER)
+def lead_export(request):
+    scope = get_scope(request)
+    _dataset, leads = _leads(request, scope)
+    return _xlsx(services.hits_export_xlsx(actor=request.user, hits=leads), "screening-leads.xlsx")

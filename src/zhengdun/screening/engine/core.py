@@ -12,7 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .contract import HIT_COLUMNS, RULES, Hit, ScreeningInputError, locate_inputs, sort_key
-from .pipeline import build_steps, parse_rules, runnable_rules, validation_queries
+from .pipeline import (
+    active_spellings,
+    active_status_query,
+    build_steps,
+    parse_rules,
+    runnable_rules,
+    validation_queries,
+)
 
 
 @dataclass
@@ -90,7 +97,10 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         prog("validate", timings["validate"])
         for stem in paths:
             counts[stem] = be.count(f"src_{stem}")
-        steps = build_steps(be.dialect, present, run, as_of)
+        active = None
+        if "enterprises" in present:
+            active = active_spellings([r[0] for r in be.query(active_status_query())])
+        steps = build_steps(be.dialect, present, run, as_of, active_values=active)
         t0 = time.time()
         for step in steps:
             be.run_step(step)

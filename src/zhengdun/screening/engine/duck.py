@@ -28,6 +28,9 @@ class DuckDialect(Dialect):
     def re_any(self, expr: str, pattern: str) -> str:
         return f"regexp_matches({expr}, {sql_str(pattern)})"
 
+    def hkey(self, *exprs: str) -> str:
+        return f"hash({', '.join(exprs)})"
+
 
 def _nname_arrow(arr):
     import pyarrow as pa

@@ -31,6 +31,12 @@ W_ID_WEAK = 0.8     # masked ID with 6-9 visible digits agreeing, or a failed-ch
 W_BIRTH = 0.8       # birth date agrees
 W_REGION = 0.3      # registry region equals the region of the person's ID number
 THRESHOLD = 0.85    # name alone (0.5) or name + region (0.65) is never enough
+# Name + birth date with no ID evidence: the chance that a stranger shares both grows with how
+# common the name is in the registry (a term-frequency adjustment): the remaining doubt is
+# multiplied by (1 + n / TF_ROWS), n = registry rows carrying that name. With about 25,000
+# plausible birth dates, n = 12,000 means roughly half a stranger per real person expected to
+# share name and birth date; from n ~ 6,000 name + birth date alone falls below THRESHOLD.
+TF_ROWS = 12000
 
 
 def fuzzy_score(idev: int, birth: bool, region: bool) -> float:
@@ -50,9 +56,9 @@ def two_years_before(as_of: datetime.date) -> datetime.date:
         return as_of.replace(year=as_of.year - 2, day=28)
 
 
-def name_dirty_chars() -> str:
+def name_dirty_chars(*, three_byte_only: bool = False) -> str:
     src, _ = name_translate_strings()
-    chars = "".join(sorted(set(src)))
+    chars = "".join(sorted(c for c in set(src) if not three_byte_only or len(c.encode()) == 3))
     assert not any(c in chars for c in "[]^-&\\"), "regex class needs escaping"
     return chars
 
@@ -77,10 +83,18 @@ class Dialect:
         """True when ``pattern`` occurs anywhere in ``expr``."""
         raise NotImplementedError
 
+    def hkey(self, *exprs: str) -> str:
+        """A 64-bit hash of the values: the blocking keys are probed as integers."""
+        raise NotImplementedError
+
     def name_maybe_dirty(self, expr: str) -> str:
-        """True for every name that normalisation may change (a superset: traditional, full-width,
-        dot and space characters, or lower case). False means nname(expr) = expr."""
-        return f"({self.re_any(expr, '[' + name_dirty_chars() + ']')} OR upper({expr}) <> {expr})"
+        """True for every name that normalisation may change (a superset): any character that is
+        not 3 bytes long in UTF-8 (ASCII letters and spaces, Latin and other scripts, the middle
+        dot, rare 4-byte characters), and the 3-byte traditional, full-width, space and dot
+        characters of the translate table. False means nname(expr) = expr. (Not caught: the few
+        3-byte symbols with a case outside the table, such as circled letters.)"""
+        return (f"({self.bytelen(expr)} <> 3 * length({expr}) "
+                f"OR {self.re_any(expr, '[' + name_dirty_chars(three_byte_only=True) + ']')})")
 
 
 @dataclass
@@ -164,9 +178,10 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
 
 # ------------------------------------------------------------------ matching
 
-def match_steps(d: Dialect, reg: str) -> list[Step]:
+def match_steps(d: Dialect, reg: str, src: str, src_name: str) -> list[Step]:
     """People <-> registry identity matches. ``reg`` is a table with rec, name_raw, name_n,
-    idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region. Produces ``{reg}_m``
+    idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region; ``src``.``src_name`` the
+    registry's raw name column (for name frequencies). Produces ``{reg}_m``
     (pid, rec, mt, score, ev_id)."""
     p_reg = f"{reg}_pairs"
     pairs = f"""
@@ -196,7 +211,7 @@ SELECT q.pid, q.rec,
   CASE WHEN r.region IS NOT NULL AND p.id_n IS NOT NULL AND r.region = substr(p.id_n, 1, 6) THEN 1 ELSE 0 END
        AS region_ok,
   CASE WHEN r.id_kind = 'valid' AND p.id_n IS NOT NULL AND r.id_n <> p.id_n THEN 1 ELSE 0 END AS id_conflict,
-  r.m_vis, r.id_kind, CASE WHEN p.name_raw = r.name_raw THEN 1 ELSE 0 END AS name_exact
+  r.m_vis, r.id_kind, CASE WHEN p.name_raw = r.name_raw THEN 1 ELSE 0 END AS name_exact, p.name_n
 FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
 """
     idev = ("CASE WHEN mask_st = 1 AND m_vis >= 10 THEN 2 WHEN mask_st = 1 AND m_vis >= 6 THEN 1 "
@@ -207,11 +222,19 @@ FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
             for rg in (0, 1):
                 cases.append(f"WHEN idev = {iv} AND birth_st = {b} AND region_ok = {rg} "
                              f"THEN CAST({fuzzy_score(iv, bool(b), bool(rg))} AS DOUBLE)")
-    score_case = "CASE " + " ".join(cases) + " ELSE CAST(0 AS DOUBLE) END"
+    tf = (f"CAST(1 - 0.5 * {round(1 - W_BIRTH, 6)} * CASE WHEN region_ok = 1 THEN {round(1 - W_REGION, 6)} "
+          f"ELSE 1 END * (1 + CAST(name_rows AS DOUBLE) / {TF_ROWS}) AS DOUBLE)")
+    score_case = (f"CASE WHEN idev = 0 AND birth_st = 1 THEN {tf} " + " ".join(cases)
+                  + " ELSE CAST(0 AS DOUBLE) END")
+    freq = f"""
+SELECT {src_name} AS name_n, count(*) AS name_rows FROM {src}
+WHERE {src_name} IN (SELECT DISTINCT name_n FROM {reg}_feat WHERE birth_st = 1)
+GROUP BY {src_name}"""
     scored = f"""
 SELECT s2.* FROM (
   SELECT s1.*, {score_case} AS score FROM (
-    SELECT f.*, {idev} AS idev FROM {reg}_feat f
+    SELECT f.*, {idev} AS idev, coalesce(fr.name_rows, 0) AS name_rows FROM {reg}_feat f
+    LEFT JOIN {reg}_freq fr ON fr.name_n = f.name_n
      WHERE mask_st >= 0 AND (ham IS NULL OR ham <= 2) AND birth_st >= 0 AND id_conflict = 0
   ) s1
 ) s2 WHERE score >= {THRESHOLD}
@@ -220,7 +243,8 @@ SELECT s2.* FROM (
                 "CASE WHEN mask_st = 1 THEN '脱敏身份证可见' || cast(m_vis AS STRING) || '位一致' END, "
                 "CASE WHEN ham IS NOT NULL THEN '登记身份证号校验失败, 与申报号码仅差' || cast(ham AS STRING) || '位' END, "
                 "CASE WHEN birth_st = 1 THEN '出生日期一致' END, "
-                "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END)")
+                "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END, "
+                "CASE WHEN idev = 0 THEN '登记库同名记录 ' || cast(name_rows AS STRING) || ' 条' END)")
     matches = f"""
 SELECT p.pid, r.rec, 'id' AS mt, CAST(1 AS DOUBLE) AS score,
   '身份证号一致' || CASE WHEN length(r.idc) = 15 THEN '(登记为15位旧号, 转换为18位后)'
@@ -230,13 +254,88 @@ FROM people p JOIN {reg} r ON p.id_n = r.id_n
 UNION ALL
 SELECT pid, rec, 'fuzzy' AS mt, score, {ev_fuzzy} AS ev_id FROM {reg}_scored
 """
-    return [Step(p_reg, pairs), Step(f"{reg}_feat", feat), Step(f"{reg}_scored", scored),
+    return [Step(p_reg, pairs), Step(f"{reg}_feat", feat), Step(f"{reg}_freq", freq), Step(f"{reg}_scored", scored),
             Step(f"{reg}_m", matches)]
+
+
+# ------------------------------------------------------------------ enterprise candidates
+
+def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = None) -> list[Step]:
+    """The one pass over the (20M-row) enterprise registry: keep only rows that can match anyone.
+
+    A row goes on when its ID number (cleaned only where its byte length says it needs it) is one
+    of our people's ID variants, or when its raw name together with the ID's last four characters
+    or its birth-date digits is one of our people's (normalised name, key) pairs: the blocking keys
+    of every fuzzy comparison in ``match_steps``. Keys are 64-bit hashes, so each probe is one hash
+    look-up; a collision only lets an extra row through, which the exact comparisons later drop.
+    Only active enterprises count for the rules, so others are dropped first. A name that
+    normalisation may change (traditional, full-width, dot, space or lower-case characters: a
+    small minority) cannot be keyed raw; such rows are kept aside, normalised afterwards and keyed
+    then (``ent_dirty`` -> ``ent_cand``).
+    """
+    raw = "id_raw"
+    # ``active_values``: the raw spellings of 'active' in the file (read off its distinct values), so
+    # the filter is a plain IN list the reader can apply while scanning
+    if active_values is None:
+        active = "lower(trim(coalesce(status, ''))) = 'active'"
+    else:
+        active = f"status IN {_in(active_values)}" if active_values else "1 = 0"
+    b8 = "CASE WHEN {bl}(idk) = 15 THEN '19' || substr(idk, 7, 6) ELSE substr(idk, 7, 8) END"
+    b8 = b8.replace("{bl}(idk)", d.bytelen("idk"))
+    steps = [
+        Step("k_id", f"SELECT DISTINCT {d.hkey('variant')} AS h FROM idmap"),
+        Step("k_nm", f"""
+SELECT DISTINCT h FROM (
+  SELECT {d.hkey('name_n', 'substr(id_n, 15, 4)')} AS h FROM people WHERE id_n IS NOT NULL AND name_n <> ''
+  UNION ALL SELECT {d.hkey('name_n', "substr(id_n, 15, 3) || 'x'")} FROM people
+   WHERE substr(id_n, 18, 1) = 'X' AND name_n <> ''
+  UNION ALL SELECT {d.hkey('name_n', "substr(birth_n, 1, 4) || substr(birth_n, 6, 2) || substr(birth_n, 9, 2)")}
+   FROM people WHERE birth_n IS NOT NULL AND name_n <> ''
+) k"""),
+    ]
+    # IDs of 15 or 18 bytes are plain ASCII (the common case) and are keyed as they are; only the
+    # others (spaces, full-width digits) go through the cleaning translate().
+    idk = f"CASE WHEN {d.bytelen(raw)} = 18 OR {d.bytelen(raw)} = 15 THEN {raw} ELSE {sql_clean_id(raw)} END"
+    steps.append(Step("ent_pre", f"""
+SELECT * FROM (
+  SELECT e.*,
+    ({d.hkey('idk')} IN (SELECT h FROM k_id)
+      OR {d.hkey('name_raw', 'substr(idk, 15, 4)')} IN (SELECT h FROM k_nm)
+      OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm)) AS keyed,
+    CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END AS dirty
+  FROM (
+    SELECT credit_code, enterprise_name, trim(coalesce(region_code, '')) AS region_code,
+           lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS {raw},
+           lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio,
+           {idk.replace(raw, 'person_id_number')} AS idk
+    FROM src_enterprises WHERE {active}
+  ) e
+) x WHERE keyed OR dirty = 1"""))
+    steps.append(Step("ent_names", f"""
+SELECT raw, name_n FROM (
+  SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre WHERE dirty = 1) a0) a
+WHERE name_n IN (SELECT name_n FROM pnames)"""))
+    steps.append(Step("ent_cand", f"""
+SELECT c.credit_code, c.enterprise_name, c.region_code, c.status, c.name_raw, c.id_raw, c.person_role,
+       c.share_ratio, CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END AS name_n
+FROM ent_pre c LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw
+WHERE c.keyed OR (n.name_n IS NOT NULL AND (
+      {d.hkey('n.name_n', 'substr(c.idk, 15, 4)')} IN (SELECT h FROM k_nm)
+   OR {d.hkey('n.name_n', b8.replace('idk', 'c.idk'))} IN (SELECT h FROM k_nm)))"""))
+    ent_inner = """
+SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
+         ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
+FROM ent_cand c"""
+    steps.append(Step("ent", f"""
+SELECT f.*, id_birth AS reg_birth, nullif(region_code, '') AS region
+FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
+    return steps
 
 
 # ------------------------------------------------------------------ whole pipeline
 
-def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date) -> list[Step]:
+def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date, *,
+                active_values: list[str] | None = None) -> list[Step]:
     steps: list[Step] = []
     need_ent = any(r in rules for r in ("officer_business", "relative_business"))
     need_law = any(r in rules for r in ("relative_lawyer", "case_conflict", "departed_lawyer"))
@@ -272,56 +371,8 @@ SELECT DISTINCT variant, id_n FROM (
 ) v"""))
 
     if need_ent and "enterprises" in present:
-        # Only rows that can match anyone go on: an exact (variant) ID hit, an ID that needs
-        # cleaning (odd byte length: spaces, full-width), or a same-name row whose raw ID shares
-        # a blocking key with that person: the last 4 characters (masked IDs, a typo in the
-        # first 14) or the birth date digits (a typo elsewhere; people who declared no ID).
-        # Names are not normalised on the 20M-row pass: a registry name that normalisation
-        # cannot change (no traditional / full-width / dot / space / lower-case character) is
-        # its own normal form, so the keys are joined on it directly; the few rows whose name
-        # may change are kept aside ("dirty"), normalised afterwards and keyed then.
-        steps.append(Step("rk_l4", """
-SELECT DISTINCT name_n AS raw, substr(id_n, 15, 4) AS k FROM people WHERE id_n IS NOT NULL AND name_n <> ''"""))
-        steps.append(Step("rk_b8", """
-SELECT DISTINCT name_n AS raw, substr(birth_n, 1, 4) || substr(birth_n, 6, 2) || substr(birth_n, 9, 2) AS k
-FROM people WHERE birth_n IS NOT NULL AND name_n <> ''"""))
-        raw = "e.person_id_number"
-        b8 = f"CASE WHEN {d.bytelen(raw)} = 15 THEN '19' || substr({raw}, 7, 6) ELSE substr({raw}, 7, 8) END"
-        steps.append(Step("ent_pre", f"""
-SELECT e.credit_code, e.enterprise_name, trim(coalesce(e.region_code, '')) AS region_code,
-       lower(trim(coalesce(e.status, ''))) AS status, e.person_name AS name_raw,
-       e.person_id_number AS id_raw, lower(trim(coalesce(e.person_role, ''))) AS person_role,
-       trim(e.share_ratio) AS share_ratio,
-       CASE WHEN m.id_n IS NOT NULL OR k1.k IS NOT NULL OR k2.k IS NOT NULL
-              OR ({raw} IS NOT NULL AND {d.bytelen(raw)} NOT IN (0, 15, 18)) THEN 1 ELSE 0 END AS sure,
-       substr({raw}, 15, 4) AS kl4, {b8} AS kb8
-FROM (SELECT s.*, CASE WHEN person_name IS NOT NULL AND {d.name_maybe_dirty('person_name')} THEN 1 ELSE 0 END
-        AS dirty FROM src_enterprises s) e
-LEFT JOIN idmap m ON {raw} = m.variant
-LEFT JOIN rk_l4 k1 ON k1.raw = e.person_name AND k1.k = substr({raw}, 15, 4)
-LEFT JOIN rk_b8 k2 ON k2.raw = e.person_name AND k2.k = {b8}
-WHERE e.dirty = 1 OR m.id_n IS NOT NULL OR k1.k IS NOT NULL OR k2.k IS NOT NULL
-   OR ({raw} IS NOT NULL AND {d.bytelen(raw)} NOT IN (0, 15, 18))"""))
-        steps.append(Step("ent_names", f"""
-SELECT raw, name_n FROM (
-  SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre
-   WHERE name_raw IS NOT NULL) a0) a
-WHERE name_n IN (SELECT name_n FROM pnames)"""))
-        steps.append(Step("ent_cand", """
-SELECT c.credit_code, c.enterprise_name, c.region_code, c.status, c.name_raw, c.id_raw, c.person_role,
-       c.share_ratio, n.name_n
-FROM ent_pre c LEFT JOIN ent_names n ON n.raw = c.name_raw
-LEFT JOIN rk_l4 k1 ON k1.raw = n.name_n AND k1.k = c.kl4
-LEFT JOIN rk_b8 k2 ON k2.raw = n.name_n AND k2.k = c.kb8
-WHERE c.sure = 1 OR k1.k IS NOT NULL OR k2.k IS NOT NULL"""))
-        ent_inner = """
-SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
-         ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
-FROM ent_cand c"""
-        steps.append(Step("ent", f"""
-SELECT f.*, id_birth AS reg_birth, nullif(region_code, '') AS region
-FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
-        steps += match_steps(d, "ent")
+        steps += enterprise_candidate_steps(d, active_values)
+        steps += match_steps(d, "ent", "src_enterprises", "person_name")
 
     if need_law and "lawyers" in present:
         law_inner = """
@@ -334,7 +385,7 @@ FROM src_lawyers"""
 SELECT f.*, {d.nname('name_raw')} AS name_n, coalesce(birth_raw, id_birth) AS reg_birth,
        nullif(firm_region_code, '') AS region
 FROM ({id_features(d, law_inner, 'id_raw')}) f"""))
-        steps += match_steps(d, "law")
+        steps += match_steps(d, "law", "src_lawyers", "name")
 
     rel_cn = ("CASE p.subject WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女' WHEN 'child_spouse' THEN '子女配偶' "
               "WHEN 'parent' THEN '父母' WHEN 'sibling' THEN '兄弟姐妹' ELSE p.subject END")
@@ -399,6 +450,15 @@ SELECT {hit_cols} FROM (
   FROM ({union}) u
 ) z WHERE rn = 1"""))
     return steps
+
+
+def active_status_query() -> str:
+    """Distinct raw status values of the enterprise file (a dictionary column: a cheap scan)."""
+    return "SELECT DISTINCT status FROM src_enterprises WHERE status IS NOT NULL"
+
+
+def active_spellings(values: list[str]) -> list[str]:
+    return sorted(v for v in values if v.strip().lower() == "active")
 
 
 def runnable_rules(present: set[str], rules: list[str]) -> tuple[list[str], dict[str, str]]:

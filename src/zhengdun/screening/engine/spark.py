@@ -32,6 +32,9 @@ class SparkDialect(Dialect):
     def re_any(self, expr: str, pattern: str) -> str:
         return f"({expr} RLIKE {sql_str(pattern)})"
 
+    def hkey(self, *exprs: str) -> str:
+        return f"xxhash64({', '.join(exprs)})"
+
 
 def get_session(master: str | None = None):
     from pyspark.sql import SparkSession
