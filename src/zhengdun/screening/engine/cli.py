@@ -51,7 +51,12 @@ def run_screen(data_dir: str, out: str, *, as_of: str | None = None, engine: str
         _w(stderr, f"error: {exc}")
         _w(stderr, "nothing written")
         return 1
-    write_hits(result.hits, out)
+    try:
+        write_hits(result.hits, out)
+    except OSError as exc:
+        _w(stderr, f"error: cannot write {out}: {exc.strerror or exc}")
+        _w(stderr, "nothing written")
+        return 1
     _w(stdout, f"screening {data_dir} as of {result.as_of} with {engine}: {out}")
     for line in result.summary_lines():
         _w(stdout, line)

@@ -83,9 +83,13 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         timings["read"] = time.time() - t0
         prog("read", timings["read"])
         t0 = time.time()
-        for file, col, problem, sql in validation_queries(present):
+        for file, col, problem, sql in validation_queries(be.dialect, present):
             fname = os.path.basename(paths[file])
             bad = be.query(sql, file=fname)
+            if bad and problem.startswith("row: "):
+                ex = ", ".join(repr(r[0]) for r in bad)
+                raise ScreeningInputError(f"{fname}: column {col}: {problem[5:]} (officer_id {ex})",
+                                          file=fname, column=col)
             if bad:
                 n = sum(int(r[1]) for r in bad)
                 ex = ", ".join(repr(r[0]) for r in bad)

@@ -49,7 +49,7 @@ class DuckBackend:
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET threads = {int(threads)}")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{self.tmpdir}'")
+        self.con.execute(f"SET temp_directory = {_lit(self.tmpdir)}")
         self.con.execute("SET preserve_insertion_order = false")
         self.con.create_function("zd_nname", _nname_arrow, ["VARCHAR"], "VARCHAR", type="arrow",
                                  null_handling="special", side_effects=False)
@@ -61,12 +61,12 @@ class DuckBackend:
         check_columns(stem, path, cols)
         name = os.path.basename(path)
         want = FILES[stem]
-        p = sql_str(path)
+        p = _lit(path)
         if path.endswith(".parquet"):
             sel = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {c}" for c in want)
             src = f"SELECT {sel} FROM read_parquet({p})"
         else:
-            coldef = "{" + ", ".join(f"{sql_str(c)}: 'VARCHAR'" for c in cols) + "}"
+            coldef = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
             src = (f"SELECT {', '.join(_q(c) + ' AS ' + c for c in want)} FROM read_csv({p}, header = true, "
                    f"auto_detect = false, columns = {coldef}, delim = ',', quote = '\"', escape = '\"', "
                    f"strict_mode = true)")
@@ -110,6 +110,11 @@ class DuckBackend:
             import shutil
 
             shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def _lit(s: str) -> str:
+    """A DuckDB string literal (backslashes are literal characters in DuckDB strings)."""
+    return "'" + s.replace("'", "''") + "'"
 
 
 def _q(c: str) -> str:

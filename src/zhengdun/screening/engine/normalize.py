@@ -88,11 +88,14 @@ _DOTS_FROM = "•・･‧∙⋅ㆍ"
 _DELETE = " \t\u3000\u00a0"
 
 
-def _opencc_dir() -> str | None:
+def _opencc_dir() -> str:
+    """OpenCC's dictionaries. Without them traditional names would silently stop matching, so a
+    missing package is an error (under spark-submit the driver needs it too)."""
     try:
         import opencc  # opencc-python-reimplemented
-    except ImportError:  # pragma: no cover - listed in requirements-screening.txt
-        return None
+    except ImportError as exc:  # pragma: no cover - listed in requirements-screening.txt
+        raise RuntimeError("the screening engine needs the OpenCC dictionaries: "
+                           "pip install opencc-python-reimplemented") from exc
     return os.path.join(os.path.dirname(opencc.__file__), "dictionary")
 
 
@@ -105,8 +108,6 @@ def t2s_char_map() -> dict[str, str]:
     or a simplified spelling gives the same result.
     """
     d = _opencc_dir()
-    if d is None:
-        return {}
     mapping: dict[str, str] = {}
     with open(os.path.join(d, "TSCharacters.txt"), encoding="utf-8") as fh:
         for line in fh:
@@ -132,8 +133,6 @@ def s2t_char_map() -> dict[str, str]:
     """Simplified -> traditional single-character map (used by the generator)."""
     d = _opencc_dir()
     out: dict[str, str] = {}
-    if d is None:
-        return out
     with open(os.path.join(d, "STCharacters.txt"), encoding="utf-8") as fh:
         for line in fh:
             parts = line.rstrip("\n").split("\t")

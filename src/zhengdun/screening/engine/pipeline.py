@@ -110,7 +110,7 @@ def _in(values) -> str:
 
 # ------------------------------------------------------------------ validation
 
-def validation_queries(present: set[str]) -> list[tuple[str, str, str, str]]:
+def validation_queries(d: Dialect, present: set[str]) -> list[tuple[str, str, str, str]]:
     """(file, column, problem, sql) — each query returns rows (value, n) of offending values."""
     out = []
     for file, col, kind, arg in CHECKS:
@@ -132,9 +132,7 @@ def validation_queries(present: set[str]) -> list[tuple[str, str, str, str]]:
             bad = "(try_cast(v AS DOUBLE) IS NULL OR try_cast(v AS DOUBLE) < 0 OR try_cast(v AS DOUBLE) > 1)"
             problem = "is not a number between 0 and 1"
         elif kind == "code":
-            lens = " OR ".join(f"length(v) = {n}" for n in arg)
-            bad = f"NOT (({lens}) AND try_cast(v AS BIGINT) IS NOT NULL AND substr(v, 1, 1) BETWEEN '0' AND '9' " \
-                  f"AND substr(v, length(v), 1) BETWEEN '0' AND '9' AND v NOT LIKE '%.%')"
+            bad = "NOT " + d.re_full("v", "|".join(f"[0-9]{{{n}}}" for n in arg))
             problem = "is not a division code of " + "/".join(str(n) for n in arg) + " digits"
         else:  # pragma: no cover
             raise ValueError(kind)
@@ -145,6 +143,14 @@ def validation_queries(present: set[str]) -> list[tuple[str, str, str, str]]:
                f"(SELECT {col} AS v0, count(*) AS n FROM src_{file} GROUP BY {col}) g0) g "
                f"WHERE {keep_empty} AND {bad} ORDER BY n DESC, v LIMIT 3")
         out.append((file, col, problem, sql))
+    if "roster" in present:
+        out.append(("roster", "officer_id", "row: the same officer_id is on more than one row",
+                    "SELECT officer_id AS v, count(*) AS n FROM src_roster WHERE officer_id IS NOT NULL "
+                    "GROUP BY officer_id HAVING count(*) > 1 ORDER BY n DESC, v LIMIT 3"))
+        out.append(("roster", "left_date", "row: departed officers need a left_date",
+                    "SELECT officer_id AS v, 1 AS n FROM src_roster "
+                    "WHERE lower(trim(coalesce(status, ''))) = 'departed' AND trim(coalesce(left_date, '')) = '' "
+                    "ORDER BY v LIMIT 3"))
     return out
 
 

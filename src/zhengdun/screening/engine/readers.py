@@ -22,6 +22,26 @@ def csv_header(path: str) -> list[str]:
     return [c.strip() for c in next(csv.reader([line]))]
 
 
+def check_utf8(path: str, chunk: int = 1 << 22) -> None:
+    """Refuse a CSV file that is not UTF-8 text anywhere in it (readers that replace bad bytes
+    silently would otherwise change names)."""
+    import codecs
+
+    name = os.path.basename(path)
+    dec = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            try:
+                dec.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                raise ScreeningInputError(f"{name}: not UTF-8 text (byte {offset + exc.start})", file=name)
+            if not block:
+                return
+            offset += len(block)
+
+
 def parquet_header(path: str) -> list[str]:
     import pyarrow.parquet as pq
 

@@ -1,8 +1,8 @@
 """Apache Spark backend: the same SQL steps as DuckDB, run with Spark SQL.
 
 Locally it starts ``local[2]``; under ``spark-submit`` it uses the session (and
-master) spark-submit provides. Paths may be local or any Hadoop URI the cluster
-can read (hdfs://, s3a://, ...).
+master) spark-submit provides. The data folder is located on the driver's file
+system (a local or mounted path), see docs/screening.md.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import time
 from .contract import FILES, ScreeningInputError
 from .normalize import name_translate_strings, sql_str
 from .pipeline import Dialect, Step
+from .readers import check_utf8
 
 
 class SparkDialect(Dialect):
@@ -77,10 +78,14 @@ class SparkBackend:
             if path.endswith(".parquet"):
                 df = self.spark.read.parquet(path)
             else:
+                if os.path.exists(path):
+                    check_utf8(path)
                 df = (self.spark.read.option("header", True).option("inferSchema", False)
                       .option("escape", '"').option("quote", '"').option("encoding", "UTF-8")
-                      .option("mode", "FAILFAST").csv(path))
+                      .option("multiLine", True).option("mode", "FAILFAST").csv(path))
                 df = df.toDF(*[c.lstrip("\ufeff").strip() for c in df.columns])
+        except ScreeningInputError:
+            raise
         except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
         from .readers import check_columns
