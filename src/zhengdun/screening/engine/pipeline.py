@@ -289,7 +289,14 @@ def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = Non
     b8 = "CASE WHEN {bl}(idk) = 15 THEN '19' || substr(idk, 7, 6) ELSE substr(idk, 7, 8) END"
     b8 = b8.replace("{bl}(idk)", d.bytelen("idk"))
     steps = [
-        Step("k_id", f"SELECT DISTINCT {d.hkey('variant')} AS h FROM idmap"),
+        # every spelling of our people's IDs a registry may carry as it is: the 18-digit number,
+        # with a lower-case x, and the legacy 15-digit form
+        Step("k_id", f"""
+SELECT DISTINCT h FROM (
+  SELECT {d.hkey('id_n')} AS h FROM people WHERE id_n IS NOT NULL
+  UNION ALL SELECT {d.hkey("substr(id_n, 1, 17) || 'x'")} FROM people WHERE substr(id_n, 18, 1) = 'X'
+  UNION ALL SELECT {d.hkey('substr(id_n, 1, 6) || substr(id_n, 9, 9)')} FROM people WHERE substr(id_n, 7, 2) = '19'
+) v"""),
         Step("k_nm", f"""
 SELECT DISTINCT h FROM (
   SELECT {d.hkey('name_n', 'substr(id_n, 15, 4)')} AS h FROM people WHERE id_n IS NOT NULL AND name_n <> ''
@@ -358,23 +365,19 @@ SELECT officer_id, 'officer' AS subject, name AS name_raw, id_number AS id_raw,
 UNION ALL
 SELECT officer_id, lower(trim(relation)) AS subject, name AS name_raw, id_number AS id_raw,
        nullif(trim(coalesce(birth_date, '')), '') AS birth_raw FROM src_relatives"""
+    # only names that normalisation may change are normalised (see Dialect.name_maybe_dirty)
     steps.append(Step("people_names", f"""
-SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name AS raw FROM src_roster WHERE name IS NOT NULL
-  UNION SELECT DISTINCT name AS raw FROM src_relatives WHERE name IS NOT NULL) a"""))
+SELECT raw, {d.nname('raw')} AS name_n FROM (
+  SELECT DISTINCT name AS raw FROM src_roster WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}
+  UNION SELECT DISTINCT name AS raw FROM src_relatives WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}) a"""))
     steps.append(Step("people", f"""
 SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_raw, ''), coalesce(birth_raw, ''))
          AS pid,
        f.officer_id, f.subject, f.name_raw, f.id_raw, f.birth_raw, f.idc, f.id_n, f.id_kind, f.id_birth,
-       coalesce(nm.name_n, '') AS name_n,
+       CASE WHEN f.name_raw IS NULL THEN '' WHEN nm.raw IS NOT NULL THEN nm.name_n ELSE f.name_raw END AS name_n,
        coalesce(birth_raw, id_birth) AS birth_n
 FROM ({id_features(d, people_src, 'id_raw')}) f LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
     steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
-    steps.append(Step("idmap", """
-SELECT DISTINCT variant, id_n FROM (
-  SELECT id_n AS variant, id_n FROM people WHERE id_n IS NOT NULL
-  UNION ALL SELECT substr(id_n, 1, 17) || 'x', id_n FROM people WHERE substr(id_n, 18, 1) = 'X'
-  UNION ALL SELECT substr(id_n, 1, 6) || substr(id_n, 9, 9), id_n FROM people WHERE substr(id_n, 7, 2) = '19'
-) v"""))
 
     if need_ent and "enterprises" in present:
         steps += enterprise_candidate_steps(d, active_values)
