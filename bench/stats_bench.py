@@ -233,7 +233,7 @@ def sizes():
 
     tables = ["org_unit", "org_officer", "activities_activityrecord", "activities_activityparticipant",
               "learning_studyrecord", "activities_talkrecord", "activities_pledgeletter", "learning_examattempt",
-              "campaigns_action", "campaigns_actioncompletion", "stats_countdaily", "stats_distinctfirst",
+              "campaigns_action", "campaigns_actioncompletion", "stats_countdaily", "stats_officerfirst",
               "stats_distinctdaily", "stats_actionroll", "stats_rostercount", "stats_unitancestor"]
     out = {}
     with connection.cursor() as cursor:

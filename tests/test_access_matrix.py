@@ -82,14 +82,71 @@ def test_every_object_parameter_is_known():
 
 @pytest.mark.parametrize("username", COUNTY_A_USERS)
 def test_out_of_scope_objects_answer_404_everywhere(cast, client_for, username):
-    user = cast.users[username]
+    check_routes(cast, client_for, username, OBJECTS)
+
+
+# The clerk of court A against police A, a sibling unit in the same county (not below the clerk's unit).
+SIBLING_OBJECTS = {
+    "unit_id": lambda cast, user: (cast.court_a.id, cast.police_a.id),
+    "officer_id": lambda cast, user: (cast.officers["judge_a"].id, cast.officers["police_a"].id),
+}
+
+
+def test_a_clerk_does_not_reach_a_sibling_unit_of_the_same_county(cast, client_for):
+    checked = check_routes(cast, client_for, "clerk_a", SIBLING_OBJECTS, only=set(SIBLING_OBJECTS))
+    assert checked >= 5
+
+
+def test_an_officer_reads_their_own_file_and_unit_and_nothing_of_others(cast, client_for):
+    """officer_a is linked to judge_a of court A: their own file and unit are readable, the file of a
+    colleague in the same county is as missing as one in county B."""
+    own = {
+        "unit_id": lambda cast, user: (cast.court_a.id, cast.police_a.id),
+        "officer_id": lambda cast, user: (cast.officers["judge_a"].id, cast.officers["police_a"].id),
+    }
+    check_routes(cast, client_for, "officer_a", own, only=set(own))
+    client = client_for(cast.officer_a)
+    assert client.get(f"/org/people/{cast.officers['judge_a'].id}/").status_code == 200
+    assert client.get(f"/api/units/{cast.court_a.id}").status_code == 200
+
+
+def test_an_officer_never_reaches_objects_of_county_b(cast, client_for):
+    """Every object route, with county B's object: not found or not allowed, never served — except
+    a talk the officer took part in (the fixture lets judge_a talk to county B's only officer)."""
+    from zhengdun.activities.models import TalkRecord
+
+    user = cast.officer_a
     client = client_for(user)
     checked = 0
     for route, params, methods in object_routes():
         if set(params) & NOT_UNIT_OWNED:
             continue
-        inside = {p: OBJECTS[p](cast, user)[0] for p in params}
         outside = {p: OBJECTS[p](cast, user)[1] for p in params}
+        talks = [outside[p] for p in ("talk_id", "open_talk_id") if p in outside]
+        if talks and TalkRecord.objects.filter(pk__in=talks, talker=cast.officers["judge_a"]).exists():
+            continue
+        for method in methods:
+            if method not in {"GET", "POST"}:
+                continue
+            for call in {client.get, client.post} if not route.startswith("api/") else {getattr(client, method.lower())}:
+                response = call(fill(route, outside))
+                checked += 1
+                # 400/422: an API checks the request body before looking up any object
+                assert response.status_code in (400, 403, 404, 405, 422), (route, call.__name__, response.status_code)
+    assert checked > 20
+
+
+def check_routes(cast, client_for, username, objects, only=None) -> int:
+    """For every route whose object parameters are known: the in-scope object is served (or the
+    role is refused outright), the out-of-scope one answers 404 exactly like a missing one."""
+    user = cast.users[username]
+    client = client_for(user)
+    checked = 0
+    for route, params, methods in object_routes():
+        if set(params) & NOT_UNIT_OWNED or (only is not None and not set(params) <= only):
+            continue
+        inside = {p: objects[p](cast, user)[0] for p in params}
+        outside = {p: objects[p](cast, user)[1] for p in params}
         for method in methods:
             if route.startswith("api/") and method not in {"GET", "POST"}:
                 continue
@@ -116,6 +173,7 @@ def test_out_of_scope_objects_answer_404_everywhere(cast, client_for, username):
             if route.startswith("api/"):
                 assert denied.json()["code"] == "not_found"
     assert checked > 0
+    return checked
 
 
 @pytest.mark.parametrize("username", ["admin_b"])

@@ -62,3 +62,64 @@ def test_the_walk_fails_on_a_view_without_policy():
 
     resolver = Resolver(RegexPattern(r"^/"), _FakeResolverModule)
     assert views_without_policy(resolver) == ["bad/"]
+
+
+def _module_with(patterns):
+    return type("Urls", (), {"urlpatterns": patterns})
+
+
+def test_the_walk_fails_on_an_api_operation_without_policy():
+    """An operation without @api_policy is found, also when its path has another, declared method."""
+    import uuid
+
+    from django.urls.resolvers import RegexPattern
+    from django.urls.resolvers import URLResolver as Resolver
+    from ninja import NinjaAPI, Router
+
+    from zhengdun.org.api_auth import api_policy
+    from zhengdun.urls import api_urls
+
+    router = Router()
+
+    @router.get("/declared")
+    @api_policy(name="authenticated")
+    def declared(request):
+        return {}
+
+    @router.post("/declared")
+    def declared_path_undeclared_post(request):
+        return {}
+
+    @router.get("/undeclared")
+    def undeclared(request):
+        return {}
+
+    test_api = NinjaAPI(urls_namespace=f"walk-{uuid.uuid4().hex}")
+    test_api.add_router("/", router)
+    resolver = Resolver(RegexPattern(r"^/"), _module_with([path("api/", api_urls(test_api))]))
+    assert sorted(set(views_without_policy(resolver))) == [
+        "api/declared [POST] declared_path_undeclared_post",
+        "api/undeclared [GET] undeclared",
+    ]
+
+
+def test_only_the_named_documentation_pages_of_the_api_are_public():
+    """Callbacks are not made public by their type (django-ninja's docs views are partials): an
+    operation or any other view that happens to be a functools.partial keeps needing a policy."""
+    import functools
+    from types import SimpleNamespace
+
+    from django.urls.resolvers import RegexPattern
+    from django.urls.resolvers import URLResolver as Resolver
+
+    from zhengdun.urls import API_DOC_URL_NAMES, api_urls
+
+    sneaky = path("sneaky", functools.partial(lambda request: None), name="sneaky")
+    fake = SimpleNamespace(urls=([sneaky], "fake", "fake"))
+    resolver = Resolver(RegexPattern(r"^/"), _module_with([path("api/", api_urls(fake))]))
+    assert views_without_policy(resolver) == ["api/sneaky"]
+    public = [route for route, cb in iter_views(get_resolver())
+              if "api/" in route and getattr(getattr(cb, "access_policy", None), "public", False)]
+    # the schema, the Swagger UI, and the JSON 404s of the API root and of unknown paths
+    assert set(public) == {"api/openapi.json", "api/docs", "api/", "^api/"}, public
+    assert API_DOC_URL_NAMES == {"openapi-json", "openapi-view"}

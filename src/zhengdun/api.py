@@ -1,4 +1,7 @@
-"""The JSON API under /api/ (OpenAPI 3 at /api/openapi.json). Errors are {"code", "message"}."""
+"""The JSON API under /api/ (OpenAPI 3 at /api/openapi.json). Errors are {"code", "message"}:
+the handlers below cover what operations raise; urls.py covers unknown paths and wrong methods."""
+
+import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +18,8 @@ from zhengdun.org.api_auth import SessionOrToken
 from zhengdun.org.api_roster import router as roster_router
 from zhengdun.screening.api import router as screening_router
 from zhengdun.stats.api import router as stats_router
+
+logger = logging.getLogger(__name__)
 
 api = NinjaAPI(title="Zhengdun API", version="1", urls_namespace="api", auth=SessionOrToken(),
                docs_url="/docs", openapi_url="/openapi.json")
@@ -58,6 +63,12 @@ def http_error(request, exc):
     code = getattr(exc, "code", None) or {400: "bad_request", 401: "not_authenticated", 403: "forbidden",
                                            404: "not_found", 429: "locked"}.get(exc.status_code, "error")
     return _error(request, exc.status_code, code, str(exc.message))
+
+
+@api.exception_handler(Exception)
+def server_error(request, exc):
+    logger.exception("API error on %s %s", request.method, request.path)
+    return _error(request, 500, "server_error", "服务器内部错误，请稍后重试")
 
 
 api.add_router("/", org_router)

@@ -197,3 +197,162 @@ def test_failed_write_leaves_no_audit_entry(cast):
         Unit.objects.create(code="C1", name="重复", level="unit", kind="other", division_code="3601",
                             path="/C1/", depth=0)
     assert AuditEntry.objects.count() == before
+
+
+# --- the newest entries, keyed seals and the signed head ----------------------------------------
+
+def _commit_a_write(cast, capture, position="科员"):
+    """A service write whose commit callbacks run (the test transaction itself never commits)."""
+    with capture(execute=True):
+        officer_update(actor=cast.admin_a, officer=cast.officers["judge_a"], position=position)
+    return AuditSeal.objects.order_by("-seq").first()
+
+
+def test_every_sealing_commit_moves_the_signed_head(cast, django_capture_on_commit_callbacks):
+    head = _commit_a_write(cast, django_capture_on_commit_callbacks)
+    data = json.loads((chain.checkpoint_dir() / chain.HEAD_FILE).read_text())
+    assert data["seq"] == head.seq and data["hash"] == head.hash
+    assert run_verify().ok
+    # An older head never replaces a newer one (commit callbacks of several processes race).
+    chain.write_head(head.seq - 1, "0" * 64)
+    assert json.loads((chain.checkpoint_dir() / chain.HEAD_FILE).read_text())["seq"] == head.seq
+
+
+def test_detects_deleting_the_newest_entry_with_its_seal(cast, django_capture_on_commit_callbacks):
+    head = _commit_a_write(cast, django_capture_on_commit_callbacks)
+    tamper("DELETE FROM audit_auditseal WHERE seq = %s", [head.seq])
+    tamper("DELETE FROM audit_auditentry WHERE id = %s", [head.entry_id])
+    result = run_verify()
+    assert not result.ok and "截断" in result.problems[0] and chain.HEAD_FILE in result.problems[0]
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+
+
+def test_detects_deleting_the_newest_entries_of_a_transaction(cast, django_capture_on_commit_callbacks):
+    before = AuditSeal.objects.order_by("-seq").first().seq
+    _commit_a_write(cast, django_capture_on_commit_callbacks)
+    tamper("DELETE FROM audit_auditentry WHERE id IN (SELECT entry_id FROM audit_auditseal WHERE seq > %s)", [before])
+    tamper("DELETE FROM audit_auditseal WHERE seq > %s", [before])
+    result = run_verify()
+    assert not result.ok and "截断" in result.problems[0]
+
+
+def test_detects_an_edited_newest_entry_whose_seal_was_recomputed_without_the_key(cast):
+    """Someone with only database access can recompute a plain hash, not a keyed one."""
+    head = AuditSeal.objects.order_by("-seq").first()
+    tamper("UPDATE audit_auditentry SET actor_name = %s WHERE id = %s", ["nobody", head.entry_id])
+    row = AuditEntry.objects.filter(pk=head.entry_id).values_list(*chain._FIELDS).get()
+    forged = chain.legacy_entry_hash(head.seq, head.prev_hash, row)  # SHA-256 as an attacker computes it
+    tamper("UPDATE audit_auditseal SET hash = %s WHERE seq = %s", [forged, head.seq])
+    result = run_verify()
+    assert not result.ok and result.first_bad_seq == head.seq and f"#{head.entry_id}" in result.problems[0]
+
+
+def test_detects_swapped_newest_entries(cast):
+    a, b = AuditEntry.objects.order_by("-id")[:2]
+    tamper("UPDATE audit_auditentry SET after = %s, before = %s, object_id = %s WHERE id = %s",
+           [b.after, b.before, b.object_id, a.id])
+    tamper("UPDATE audit_auditentry SET after = %s, before = %s, object_id = %s WHERE id = %s",
+           [a.after, a.before, a.object_id, b.id])
+    result = run_verify()
+    assert not result.ok and result.first_bad_seq == b.seal.seq
+
+
+def test_seals_depend_on_the_signing_key(cast, settings):
+    head = AuditSeal.objects.order_by("-seq").first()
+    row = AuditEntry.objects.filter(pk=head.entry_id).values_list(*chain._FIELDS).get()
+    assert chain.entry_hash(head.seq, head.prev_hash, row) == head.hash
+    settings.AUDIT_SIGNING_KEY = b"another key, held elsewhere...!"
+    assert chain.entry_hash(head.seq, head.prev_hash, row) != head.hash
+    assert not run_verify().ok
+
+
+# --- late commits (PostgreSQL: ids are taken at write time, not commit time) --------------------
+
+def _raw_entry(entry_id: int, action: str = "db.raw") -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditentry (id, at, actor_id, actor_name, action, op, object_type, object_id,"
+            " unit_id, before, after, source, ip) VALUES (%s, %s, NULL, '', %s, 'update', 'org_apitoken', '1',"
+            " NULL, '', '{}', 'db', '')", [entry_id, chain._now(), action])
+
+
+def test_an_entry_committed_after_higher_ids_were_sealed_is_sealed_not_called_forged(cast):
+    """A usage stamp written outside audited() takes id N, a concurrent service write takes N+1,
+    seals it and commits first; the stamp commits after. It must be sealed, not reported as forged."""
+    top = AuditEntry.objects.order_by("-id").first().id
+    _raw_entry(top + 2, "service")  # the concurrent service write's entry, sealed first
+    with chain.audited(actor=None, action="test.seal"):
+        pass
+    assert AuditSeal.objects.filter(entry_id=top + 2).exists()
+    _raw_entry(top + 1)  # the stamp, committed late with a lower id
+    result = run_verify()
+    assert result.ok, result.problems  # pending, not forged
+    assert result.warnings
+    with chain.audited(actor=None, action="test.seal"):
+        pass
+    assert AuditSeal.objects.filter(entry_id=top + 1).exists()
+    result = run_verify()
+    assert result.ok and not result.warnings, (result.problems, result.warnings)
+
+
+def test_the_checkpoint_command_seals_entries_that_committed_very_late(cast):
+    top = AuditEntry.objects.order_by("-id").first().id
+    far = top + chain.LATE_WINDOW + 10
+    _raw_entry(far)
+    with chain.audited(actor=None, action="test.seal"):
+        pass
+    _raw_entry(top + 1)  # below the window re-checked at every seal
+    with chain.audited(actor=None, action="test.seal"):
+        pass
+    assert not AuditSeal.objects.filter(entry_id=top + 1).exists()
+    assert run_verify().ok
+    call_command("audit_checkpoint")
+    assert AuditSeal.objects.filter(entry_id=top + 1).exists()
+    result = run_verify()
+    assert result.ok and not result.warnings
+
+
+def test_incidental_writes_name_their_actor(cast, client):
+    """Token use stamps, Django's last_login and the TOTP device's state are written outside the
+    services; they are still attributed to the account, not recorded as anonymous db.raw."""
+    from tests.conftest import PASSWORD
+    from zhengdun.org.api_auth import token_create
+
+    _token, plain = token_create(user=cast.clerk_a, name="script")
+    assert client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200
+    stamp = AuditEntry.objects.filter(object_type="org_apitoken", op="update").latest("id")
+    assert stamp.action == "api_token.use" and stamp.actor_id == cast.clerk_a.pk
+    response = client.post("/api/auth/login", json.dumps({"username": "admin_a", "password": PASSWORD}),
+                           content_type="application/json")
+    assert response.status_code == 200
+    last_login = AuditEntry.objects.filter(object_type="org_user", op="update",
+                                           object_id=str(cast.admin_a.pk)).latest("id")
+    assert "last_login" in last_login.after and last_login.actor_id == cast.admin_a.pk
+    assert not AuditEntry.objects.filter(action="db.raw").exists()
+    assert run_verify().ok
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
+def test_sign_in_does_not_wait_behind_a_long_audited_write(cast):
+    """Another connection holds the chain lock (as a long roster import does): a sign-in still
+    completes at once, its entries stay pending, and the next audited write seals them."""
+    import psycopg
+
+    from zhengdun.org import auth_services
+    from tests.conftest import PASSWORD
+
+    params = connection.get_connection_params()
+    other = psycopg.connect(**{k: v for k, v in params.items() if k not in {"cursor_factory", "context"}})
+    try:
+        other.execute("SELECT pg_advisory_lock(%s)", [chain._LOCK_KEY])
+        result = auth_services.sign_in(None, username="admin_a", password=PASSWORD)
+        assert result.user is not None
+        entry = AuditEntry.objects.filter(action="auth.login").latest("id")
+        assert not AuditSeal.objects.filter(entry_id=entry.id).exists()
+    finally:
+        other.execute("SELECT pg_advisory_unlock(%s)", [chain._LOCK_KEY])
+        other.close()
+    with chain.audited(actor=None, action="test.seal"):
+        pass
+    assert AuditSeal.objects.filter(entry_id=entry.id).exists() and run_verify().ok

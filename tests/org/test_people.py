@@ -66,3 +66,46 @@ def test_moving_an_officer_moves_the_scope_of_their_relatives(cast):
 def test_clerk_cannot_write_outside_their_unit(cast):
     with pytest.raises(PermissionDenied):
         officer_update(actor=cast.clerk_a, officer=cast.officers["judge_b"], position="x")
+
+
+def test_an_officer_needs_an_id_number(cast):
+    """Without one the first officer used to be saved with an empty hash and the second refused as
+    "already registered"; now both are refused with the real reason."""
+    before = Officer.objects.count()
+    for name in ("无证甲", "无证乙"):
+        with pytest.raises(ValidationError) as excinfo:
+            officer_create(actor=cast.admin_a, unit=cast.court_a, id_number="", name=name, gender="M",
+                           birth_date="1980-01-01")
+        assert excinfo.value.message_dict == {"id_number": ["请填写干警的身份证号"]}
+    assert Officer.objects.count() == before
+    with pytest.raises(ValidationError, match="请填写干警的身份证号"):
+        officer_update(actor=cast.admin_a, officer=cast.officers["judge_a"], id_number="  ")
+    assert Officer.objects.get(pk=cast.officers["judge_a"].pk).id_number_hash
+
+
+def test_a_relative_may_be_declared_without_an_id_number(cast):
+    from zhengdun.org.services import relative_create
+
+    relative = relative_create(actor=cast.admin_a, officer=cast.officers["judge_a"], relation="parent", name="张父")
+    assert relative.id_number_hash == "" and relative.pk
+
+
+def test_the_system_administrator_writes_no_people(cast):
+    from zhengdun.org.services import relative_create
+
+    with pytest.raises(PermissionDenied):
+        officer_create(actor=cast.sysadmin, unit=cast.court_a, id_number=make_id("360101", "19900101", 71),
+                       name="新人", gender="M", birth_date="1990-01-01")
+    with pytest.raises(PermissionDenied):
+        officer_update(actor=cast.sysadmin, officer=cast.officers["judge_a"], position="x")
+    with pytest.raises(PermissionDenied):
+        relative_create(actor=cast.sysadmin, officer=cast.officers["judge_a"], relation="parent", name="张父")
+
+
+def test_the_system_administrator_reads_no_people_pages(cast, client_for):
+    client = client_for(cast.sysadmin)
+    officer = cast.officers["judge_a"]
+    assert client.get("/org/people/").status_code == 403
+    assert client.get(f"/org/people/{officer.id}/").status_code == 403
+    assert client.get(f"/org/units/{cast.court_a.id}/").status_code == 200
+    assert not AuditEntry.objects.filter(action="person.view_relatives").exists()

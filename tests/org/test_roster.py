@@ -437,3 +437,19 @@ def test_fast_xlsx_reader_agrees_with_lxml_on_unusual_cells(tmp_path):
     rows = dict(results[0])
     assert rows[2][1] == 'A&B <x> "q"' and rows[2][4] == dt.datetime(1980, 1, 1) and rows[2][6] is True
     assert rows[3][5] == "粗体" and rows[6][9] == "far"
+
+
+def test_the_system_administrator_imports_and_exports_no_roster(cast, client_for):
+    """三员分立: the system administrator keeps accounts and units, not personal data."""
+    data = xlsx_bytes(officer_rows())
+    result = run(cast.sysadmin, data, "a.xlsx")  # no unit of theirs to write: every row is refused
+    assert not result.saved and result.errors and {e.column for e in result.errors} == {"单位代码"}
+    assert not Officer.objects.filter(name="新人甲").exists()
+    with pytest.raises(PermissionDenied):
+        export_bytes(cast.sysadmin)
+    client = client_for(cast.sysadmin)
+    for url in ("org:roster_import", "org:roster_export", "org:roster_template"):
+        assert client.get(reverse(url)).status_code == 403, url
+    upload = io.BytesIO(data)
+    upload.name = "roster.xlsx"
+    assert client.post("/api/roster/import", {"file": upload}).status_code == 403

@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.campaigns.factories import running_campaign
@@ -103,7 +104,8 @@ def build_world(cast) -> World:
     for officer, day, c in [(o["judge_a"], inside, campaign), (o["a2"], before, campaign),
                             (o["judge_b"], inside, campaign), (o["a3"], inside, decoy)]:
         act.pledge_create(actor=admin["a" if officer.unit.path.startswith(cast.county_a.path) else "b"],
-                          campaign=c, officer=officer, signed_date=day)
+                          campaign=c, officer=officer, signed_date=day,
+                          scan=SimpleUploadedFile("承诺书.pdf", b"%PDF-1.4\n%%EOF\n"))
     # Required actions: the county issues one in range (due yesterday: overdue where not done);
     # completions declared, accepted and returned on the city's actions.
     county_action = camp.required_action_create(actor=cast.admin_a, campaign=campaign, issuing_unit=cast.county_a,
@@ -113,9 +115,13 @@ def build_world(cast) -> World:
                                               deadline__gte=date_from, deadline__lte=date_to))
     assert city_actions, "the template must have city actions due in the test range"
     first = city_actions[0]
-    c1 = camp.completion_declare(actor=cast.admin_a, action=first, unit=cast.court_a, note="完成")
-    camp.completion_declare(actor=cast.admin_a, action=first, unit=cast.police_a, note="完成")
-    c3 = camp.completion_declare(actor=cast.admin_b, action=first, unit=cast.court_b, note="完成")
+
+    def pdf():
+        return [(SimpleUploadedFile("佐证.pdf", b"%PDF-1.4\n%%EOF\n"), "other")]
+
+    c1 = camp.completion_declare(actor=cast.admin_a, action=first, unit=cast.court_a, note="完成", files=pdf())
+    camp.completion_declare(actor=cast.admin_a, action=first, unit=cast.police_a, note="完成", files=pdf())
+    c3 = camp.completion_declare(actor=cast.admin_b, action=first, unit=cast.court_b, note="完成", files=pdf())
     camp.completion_accept(actor=cast.city_admin, completion=c1)
     camp.completion_return(actor=cast.city_admin, completion=c3, reason="材料不全")
     return World(cast, campaign, decoy, today, date_from, date_to, o, acts)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from zhengdun.activities.models import EvidenceFile
 from zhengdun.uploads import content_matches
@@ -47,13 +48,21 @@ class CheckedFile:
     kind: str
 
 
-def check_file(upload, *, kind: str) -> CheckedFile:
-    """Validate one upload; raise ValidationError naming the file and the reason (in Chinese)."""
+# A scanned signed document (pledge letter): an image or a PDF, never an editable office file.
+SCAN_TYPES = ("jpg", "jpeg", "png", "pdf")
+
+
+def check_file(upload, *, kind: str, allowed: tuple[str, ...] | None = None) -> CheckedFile:
+    """Validate one upload; raise ValidationError naming the file and the reason (in Chinese).
+    `allowed` narrows the accepted extensions (e.g. SCAN_TYPES)."""
     name = Path(getattr(upload, "name", "") or "未命名文件").name
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
         raise ValidationError(
             f"文件“{name}”的类型不允许上传：只接受 jpg、png、pdf、docx、xlsx 格式的文件")
+    if allowed is not None and extension not in allowed:
+        raise ValidationError(_("文件“%(name)s”的类型不允许上传：这里只接受 %(types)s 格式的文件")
+                              % {"name": name, "types": "、".join(t for t in allowed if t != "jpeg")})
     size = int(getattr(upload, "size", 0) or 0)
     if size == 0:
         raise ValidationError(f"文件“{name}”是空文件，请重新选择")

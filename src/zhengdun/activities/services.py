@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from zhengdun.activities import evidence
 from zhengdun.activities.models import (
@@ -133,6 +134,9 @@ def talk_create(*, actor: User | None, campaign: Campaign, talker: Officer, offi
     """Record a heart-to-heart talk between two officers in a round (confidential by default)."""
     scope = _scope(actor)
     _require_write(scope, officer.unit, "无权为该干警登记谈话")
+    if scope is not None and not scope.can_read_unit(talker.unit):
+        raise ValidationError({"talker": _("谈话人“%(name)s”不在您的管辖范围内，请从本单位及下级单位的干警中选择")
+                               % {"name": talker.name}})
     if talker.id == officer.id:
         raise ValidationError({"officer": "谈话人和谈话对象不能是同一人"})
     if not round or round < 1:
@@ -150,14 +154,20 @@ def talk_create(*, actor: User | None, campaign: Campaign, talker: Officer, offi
 
 def pledge_create(*, actor: User | None, campaign: Campaign, officer: Officer, signed_date: dt.date,
                   scan=None, note: str = "") -> PledgeLetter:
-    """Register an officer's signed pledge letter with its scan (one per officer per campaign)."""
+    """Register an officer's signed pledge letter with its scan (one per officer per campaign). The
+    scan is required and is an image or a PDF (jpg/png/pdf), as the form says."""
     scope = _scope(actor)
     _require_write(scope, officer.unit, "无权为该干警登记承诺书")
     _check_campaign_covers(campaign, officer.unit)
     _check_date_in_campaign(campaign, signed_date, "signed_date")
     if PledgeLetter.objects.filter(campaign=campaign, officer=officer).exists():
         raise ValidationError({"officer": f"{officer.name} 在该整顿计划中已登记承诺书"})
-    checked = evidence.check_files([(scan, EvidenceKind.SCAN)]) if scan else []
+    if not scan:
+        raise ValidationError({"scan": _("请上传签字后的承诺书扫描件（jpg、png 或 pdf）")})
+    try:
+        checked = [evidence.check_file(scan, kind=EvidenceKind.SCAN, allowed=evidence.SCAN_TYPES)]
+    except ValidationError as exc:
+        raise ValidationError({"scan": exc.messages}) from exc
     with evidence.StoredFiles() as stored, audited(actor=actor, action="pledge.create"):
         pledge = PledgeLetter.objects.create(campaign=campaign, unit_id=officer.unit_id, officer=officer,
                                              signed_date=signed_date, note=note,

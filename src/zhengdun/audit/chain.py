@@ -2,8 +2,10 @@
 
 `audited(actor=…, action=…)` opens the transaction every service writes in: it tells
 the database triggers who is acting, and before the transaction commits it seals the
-new entries into the hash chain. Checkpoints of the chain head are signed (HMAC) and
-kept outside the database, so a rewrite of the whole tail is still detected.
+new entries into the hash chain. Seals are keyed (HMAC under a key derived from the audit
+signing key, which is never stored in the database), so nobody with only database access
+can recompute them; after every sealing commit the signed chain head is written outside the
+database, so removing the newest entries is caught too (see docs/audit.md).
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ import contextvars
 import hashlib
 import hmac
 import json
+import logging
+import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +29,21 @@ from django.db import connection, transaction
 
 from zhengdun.audit.models import AuditContext, AuditEntry, AuditSeal
 
+try:  # POSIX: serialise head-file updates of several worker processes
+    import fcntl
+except ImportError:  # pragma: no cover - Windows development machines
+    fcntl = None
+
+logger = logging.getLogger(__name__)
+
 GENESIS = "0" * 64
-_LOCK_KEY = 0x5A4844  # PostgreSQL advisory lock serialising audited transactions
+HEAD_FILE = "head.json"
+_LOCK_KEY = 0x5A4844  # PostgreSQL advisory lock serialising the sealing of the chain
+# On PostgreSQL an entry can commit after entries with higher ids were sealed (ids are taken
+# when a row is written, not when its transaction commits). Each seal re-checks this many ids
+# below the newest sealed one for such late entries; older ones are swept by audit-checkpoint.
+LATE_WINDOW = 2000
+_BATCH = 5000
 _current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("zhengdun_audit_ctx", default=None)
 
 
@@ -48,16 +66,42 @@ def _actor_fields(actor) -> tuple[int | None, str]:
     return actor.pk, actor.get_username()
 
 
+def _take_lock(*, wait: bool) -> bool:
+    """The chain lock, held until the transaction ends. SQLite needs none: its transactions are
+    IMMEDIATE, so one writer at a time and ids are taken in commit order."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [_LOCK_KEY])
+        return bool(cursor.fetchone()[0])
+
+
+def _max_entry_id() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(AuditEntry._meta.db_table)}")
+        return cursor.fetchone()[0] or 0
+
+
 @contextmanager
-def audited(*, actor, action: str, ip: str = "") -> Iterator[None]:
-    """Run a write in one transaction whose row changes are audited as `action` by `actor`."""
+def audited(*, actor, action: str, ip: str = "", wait: bool = True) -> Iterator[None]:
+    """Run a write in one transaction whose row changes are audited as `action` by `actor`.
+
+    wait=True (services): on PostgreSQL the chain lock is taken first and held to the commit, so
+    audited writes run one after another. wait=False (sign-in records, usage stamps): no waiting
+    behind a long write such as a roster import; the entries are sealed at the end if the lock is
+    free at that moment, otherwise they stay pending and the lock holder or the next audited write
+    seals them."""
     outer = _current.get()
     actor_id, actor_name = _actor_fields(actor)
     ctx = {"actor_id": actor_id, "actor_name": actor_name, "action": action, "ip": ip or (outer or {}).get("ip", "")}
     with transaction.atomic():
-        if outer is None and connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        locked = outer is None and wait and _take_lock(wait=True)
+        # Where this transaction's own entries start: they are sealed even if entries with higher
+        # ids (of concurrent transactions) are sealed before it commits.
+        low = _max_entry_id() if outer is None and not wait and connection.vendor == "postgresql" else None
         token = _current.set(ctx)
         _set_db_context(ctx)
         try:
@@ -65,15 +109,15 @@ def audited(*, actor, action: str, ip: str = "") -> Iterator[None]:
         finally:
             _current.reset(token)
         _set_db_context(outer)
-        if outer is None:
-            seal_pending()
+        if outer is None and (locked or _take_lock(wait=False)):
+            seal_pending(low=low)
 
 
 def record(*, actor, action: str, op: str, object_type: str, object_id="", unit_id=None,
-           before: dict | None = None, after: dict | None = None, ip: str = "") -> AuditEntry:
+           before: dict | None = None, after: dict | None = None, ip: str = "", wait: bool = True) -> AuditEntry:
     """Append an application entry (a confidential read, a sign-in) to the chain."""
     actor_id, actor_name = _actor_fields(actor)
-    with audited(actor=actor, action=action, ip=ip):
+    with audited(actor=actor, action=action, ip=ip, wait=wait):
         return AuditEntry.objects.create(
             at=_now(), actor_id=actor_id, actor_name=actor_name, action=action, op=op,
             object_type=object_type, object_id=str(object_id or ""), unit_id=unit_id,
@@ -92,46 +136,113 @@ def _dump(value: dict | None) -> str:
 _FIELDS = ("id", "at", "actor_id", "actor_name", "action", "op", "object_type", "object_id", "unit_id",
            "before", "after", "source", "ip")
 
+# --- hashing -----------------------------------------------------------------------------------
+
+_seal_mac: tuple[bytes, hmac.HMAC] | None = None
+
+
+def _seal_key_mac() -> hmac.HMAC:
+    """HMAC state keyed for seals; the seal key is derived from (not equal to) the signing key."""
+    global _seal_mac
+    key = settings.AUDIT_SIGNING_KEY
+    if _seal_mac is None or _seal_mac[0] != key:
+        derived = hmac.new(key, b"zhengdun audit seal v1", hashlib.sha256).digest()
+        _seal_mac = (key, hmac.new(derived, digestmod=hashlib.sha256))
+    return _seal_mac[1]
+
+
+def _message(seq: int, prev_hash: str, row: tuple) -> bytes:
+    parts = [str(seq), prev_hash] + ["" if v is None else str(v) for v in row]
+    return "\x1f".join(parts).encode()
+
 
 def entry_hash(seq: int, prev_hash: str, row: tuple) -> str:
-    parts = [str(seq), prev_hash] + ["" if v is None else str(v) for v in row]
-    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    """The seal of one entry: HMAC-SHA256 over its position, the previous seal and every field."""
+    mac = _seal_key_mac().copy()
+    mac.update(_message(seq, prev_hash, row))
+    return mac.hexdigest()
 
 
-def seal_pending() -> int:
-    """Chain every entry written since the last seal, in id order. Returns how many were sealed.
+def legacy_entry_hash(seq: int, prev_hash: str, row: tuple) -> str:
+    """The former unkeyed seal (plain SHA-256), recognised by verify() only to name the problem."""
+    return hashlib.sha256(_message(seq, prev_hash, row)).hexdigest()
 
+
+# --- sealing -----------------------------------------------------------------------------------
+
+def seal_pending(*, low: int | None = None) -> int:
+    """Chain every committed entry that has no seal yet (and this transaction's own), in id order.
+    Returns how many were sealed. The caller holds the chain lock (see audited()).
+
+    Entries without a seal are looked for above `low` (default: LATE_WINDOW ids below the newest
+    sealed entry): on PostgreSQL an entry written outside audited() — a usage stamp, Django's
+    last_login, a database client — may commit after a concurrent transaction sealed higher ids.
     Plain SQL (one SELECT per 5,000 entries, one executemany INSERT of their seals): a bulk import
     writes hundreds of thousands of entries in one transaction, and ORM row building and
     bulk_create compilation would cost more than the hashing itself."""
-    last = AuditSeal.objects.order_by("-seq").values_list("seq", "hash", "entry_id").first()
-    seq, prev, last_entry = last if last else (0, GENESIS, 0)
-    sealed = 0
     qn = connection.ops.quote_name
     entries, seals_table = qn(AuditEntry._meta.db_table), qn(AuditSeal._meta.db_table)
-    select = (f"SELECT {', '.join(qn(AuditEntry._meta.get_field(f).column) for f in _FIELDS)} FROM {entries} "
-              f"WHERE {qn('id')} > %s ORDER BY {qn('id')} LIMIT 5000")
+    columns = ", ".join(f"e.{qn(AuditEntry._meta.get_field(f).column)}" for f in _FIELDS)
+    late_select = (f"SELECT {columns} FROM {entries} e WHERE e.id > %s AND e.id <= %s AND NOT EXISTS "
+                   f"(SELECT 1 FROM {seals_table} s WHERE s.entry_id = e.id) ORDER BY e.id LIMIT {_BATCH}")
+    fresh_select = f"SELECT {columns} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT {_BATCH}"
     insert = (f"INSERT INTO {seals_table} ({qn('seq')}, {qn('entry_id')}, {qn('prev_hash')}, {qn('hash')}) "
               f"VALUES (%s, %s, %s, %s)")
+    base = _seal_key_mac()
+    sealed = 0
     with connection.cursor() as cursor:
-        while True:
-            cursor.execute(select, [last_entry])
-            rows = cursor.fetchall()
-            if not rows:
-                break
+        cursor.execute(f"SELECT seq, hash FROM {seals_table} ORDER BY seq DESC LIMIT 1")
+        last = cursor.fetchone()
+        seq, prev = last if last else (0, GENESIS)
+        cursor.execute(f"SELECT MAX(entry_id) FROM {seals_table}")
+        top = cursor.fetchone()[0] or 0
+        start = max(0, top - LATE_WINDOW)
+        if low is not None:
+            start = min(start, low)
+
+        def seal(rows) -> None:
+            nonlocal seq, prev, sealed
             seals = []
             for row in rows:
                 seq += 1
-                digest = entry_hash(seq, prev, row)
+                mac = base.copy()
+                mac.update(_message(seq, prev, row))
+                digest = mac.hexdigest()
                 seals.append((seq, row[0], prev, digest))
                 prev = digest
             cursor.executemany(insert, seals)
-            last_entry = rows[-1][0]
             sealed += len(rows)
-    if sealed and _checkpoint_due(seq, sealed):
-        head = (seq, prev)
-        transaction.on_commit(lambda: write_checkpoint(*head))
+
+        position = start
+        while position < top:  # late entries below the newest sealed one
+            cursor.execute(late_select, [position, top])
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            seal(rows)
+            position = rows[-1][0]
+        position = top
+        while True:  # entries above it: none of them can be sealed yet
+            cursor.execute(fresh_select, [position])
+            rows = cursor.fetchall()
+            if not rows:
+                break
+            seal(rows)
+            position = rows[-1][0]
+    if sealed:
+        head, due = (seq, prev), _checkpoint_due(seq, sealed)
+        transaction.on_commit(lambda: _after_commit(*head, checkpoint=due))
     return sealed
+
+
+def oldest_unsealed_id() -> int | None:
+    """The lowest entry id without a seal (a full scan: for the periodic sweep, not for every write)."""
+    qn = connection.ops.quote_name
+    entries, seals_table = qn(AuditEntry._meta.db_table), qn(AuditSeal._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(e.id) FROM {entries} e WHERE NOT EXISTS "
+                       f"(SELECT 1 FROM {seals_table} s WHERE s.entry_id = e.id)")
+        return cursor.fetchone()[0]
 
 
 # --- checkpoints -------------------------------------------------------------------------------
@@ -153,30 +264,81 @@ def _checkpoint_due(seq: int, sealed: int) -> bool:
     return (seq // every) > ((seq - sealed) // every)
 
 
+def _after_commit(seq: int, head_hash: str, *, checkpoint: bool) -> None:
+    """After a sealing commit: the signed head always, a numbered checkpoint at intervals. A failure
+    to write is logged, not raised: the business write has committed already."""
+    try:
+        write_head(seq, head_hash)
+        if checkpoint:
+            write_checkpoint(seq, head_hash)
+    except OSError:
+        logger.exception("审计链检查点写入失败（audit checkpoint could not be written）")
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover
+        yield
+        return
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _write_signed(path: Path, seq: int, head_hash: str) -> None:
+    payload = {"seq": seq, "hash": head_hash, "at": _now()}
+    payload["signature"] = _sign(payload)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(payload))
+    os.replace(tmp, path)  # atomic; no fsync: a lost update only leaves an older (still valid) head
+
+
+def write_head(seq: int, head_hash: str) -> Path:
+    """Move the signed head file forward (never back: commits of several processes may finish
+    their callbacks out of order)."""
+    folder = checkpoint_dir()
+    path = folder / HEAD_FILE
+    with _folder_lock(folder):
+        try:
+            current = json.loads(path.read_text())
+        except (OSError, ValueError):
+            current = None
+        if isinstance(current, dict) and isinstance(current.get("seq"), int) and current["seq"] >= seq:
+            return path
+        _write_signed(path, seq, head_hash)
+    return path
+
+
 def write_checkpoint(seq: int | None = None, head_hash: str | None = None) -> Path | None:
-    """Write a signed checkpoint of the chain head (the latest seal unless given)."""
+    """Write a numbered signed checkpoint of the chain head (the latest seal unless given)."""
     if seq is None:
         last = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
         if not last:
             return None
         seq, head_hash = last
     folder = checkpoint_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    payload = {"seq": seq, "hash": head_hash, "at": _now()}
-    payload["signature"] = _sign(payload)
     path = folder / f"checkpoint-{seq:012d}.json"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(payload))
-    tmp.replace(path)
+    with _folder_lock(folder):
+        _write_signed(path, seq, head_hash)
+    write_head(seq, head_hash)
     return path
 
 
 def load_checkpoints() -> list[dict]:
     folder = checkpoint_dir()
     result = []
-    for path in sorted(folder.glob("checkpoint-*.json")) if folder.exists() else []:
+    paths = sorted(folder.glob("checkpoint-*.json")) if folder.exists() else []
+    if (folder / HEAD_FILE).exists():
+        paths.append(folder / HEAD_FILE)
+    for path in paths:
         try:
             data = json.loads(path.read_text())
+            if not isinstance(data, dict):
+                raise ValueError
             data["_file"] = path.name
         except (OSError, ValueError):
             data = {"_file": path.name, "_unreadable": True}
@@ -201,17 +363,23 @@ class VerifyResult:
         self.problems.append(message)
 
 
+def _well_formed(cp: dict) -> bool:
+    return (not cp.get("_unreadable") and all(k in cp for k in ("seq", "hash", "at", "signature"))
+            and isinstance(cp["seq"], int))
+
+
 def verify(*, stop_at_first: bool = True) -> VerifyResult:
-    """Recompute the chain; report the first entry edited, removed, reordered or forged."""
+    """Recompute the chain; report the first entry edited, removed, reordered or forged, and a
+    chain that is shorter than, or disagrees with, a signed checkpoint or the signed head."""
     result = VerifyResult()
+    checkpoints = load_checkpoints()
+    wanted = {cp["seq"] for cp in checkpoints if _well_formed(cp)}
     expected_seq, prev = 0, GENESIS
     hashes: dict[int, str] = {}
-    last_entry_id = 0
-    seen_entries = 0
     cursor_seq = 0
     while True:
         seals = list(AuditSeal.objects.filter(seq__gt=cursor_seq).order_by("seq")
-                     .values_list("seq", "entry_id", "prev_hash", "hash")[:5000])
+                     .values_list("seq", "entry_id", "prev_hash", "hash")[:_BATCH])
         if not seals:
             break
         entries = {row[0]: row for row in AuditEntry.objects.filter(id__in=[s[1] for s in seals]).values_list(*_FIELDS)}
@@ -226,28 +394,24 @@ def verify(*, stop_at_first: bool = True) -> VerifyResult:
             elif prev_hash != prev:
                 result.fail(f"第 {seq} 号链节（记录 #{entry_id}）的前序哈希不符：记录被删除、重排或伪造", seq)
             elif entry_hash(seq, prev_hash, row) != digest:
-                result.fail(f"第 {seq} 号链节（记录 #{entry_id}）内容与哈希不符：记录被修改或调换", seq)
-            if entry_id <= last_entry_id:
-                result.fail(f"第 {seq} 号链节（记录 #{entry_id}）顺序错乱", seq)
-            last_entry_id = max(last_entry_id, entry_id)
+                if legacy_entry_hash(seq, prev_hash, row) == digest:
+                    result.fail(f"第 {seq} 号链节（记录 #{entry_id}）是无密钥的旧式哈希：可由任何能写数据库的人重算，"
+                                f"视为伪造", seq)
+                else:
+                    result.fail(f"第 {seq} 号链节（记录 #{entry_id}）内容与哈希不符：记录被修改或调换", seq)
             prev = digest
-            hashes[seq] = digest
-            seen_entries += 1
+            if seq in wanted:
+                hashes[seq] = digest
             result.checked += 1
             if stop_at_first and not result.ok:
                 return result
         cursor_seq = seals[-1][0]
-    # Entries inside the sealed range that carry no seal were slipped in afterwards.
-    unsealed_inside = AuditEntry.objects.filter(id__lte=last_entry_id, seal__isnull=True).order_by("id").first()
-    if unsealed_inside is not None:
-        result.fail(f"审计记录 #{unsealed_inside.id} 不在哈希链中：伪造或事后插入的记录")
-        if stop_at_first:
-            return result
-    pending = AuditEntry.objects.filter(id__gt=last_entry_id).count()
+    pending = AuditEntry.objects.filter(seal__isnull=True).count()
     if pending:
-        result.warnings.append(f"{pending} 条审计记录尚未封存入链（直接写入数据库的变更，将在下一次业务写入时封存）")
-    for cp in load_checkpoints():
-        if cp.get("_unreadable") or not all(k in cp for k in ("seq", "hash", "at", "signature")):
+        result.warnings.append(f"{pending} 条审计记录尚未封存入链（直接写入数据库的变更或刚提交的记录，"
+                               f"将在下一次业务写入或 audit-checkpoint 时封存）")
+    for cp in checkpoints:
+        if not _well_formed(cp):
             result.fail(f"检查点文件 {cp['_file']} 无法读取或格式错误")
         elif not hmac.compare_digest(_sign(cp), str(cp["signature"])):
             result.fail(f"检查点文件 {cp['_file']} 签名无效：检查点被伪造或篡改")

@@ -151,6 +151,19 @@ class DeclareForm(_Styled):
     note = forms.CharField(label=_("完成情况说明"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     files = forms.FileField(label=_("佐证材料（jpg/png/pdf/docx/xlsx，可多选）"), required=False,
                             widget=MultipleFileInput(attrs={"multiple": True}))
+    activities = forms.ModelMultipleChoiceField(
+        label=_("引用本单位已登记的活动记录作为佐证（无需重复上传）"), queryset=None, required=False,
+        widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, activities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if activities is None:
+            del self.fields["activities"]
+        else:
+            self.fields["activities"].queryset = activities
+            self.fields["activities"].label_from_instance = (
+                lambda a: f"{a.title}（{a.date:%Y-%m-%d}，{a.activity_type.name}，"
+                          + str(_("%(n)s 个佐证材料")) % {"n": len(a.evidence.all())} + "）")
 
 
 class ReturnForm(_Styled):

@@ -9,6 +9,8 @@ so "issued above me" is one `path IN (...)` look-up, never a loop over units).
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -289,12 +291,31 @@ class Action(UnitScoped):
         return self.kind == ActionKind.REQUIRED
 
     def targets(self, unit: Unit) -> bool:
-        """Does this action ask something of `unit`? (Python mirror of ActionQuerySet.for_unit.)"""
+        """Does this action ask something of `unit`? A required action asks it of the active units
+        below the issuer, of its kinds and levels, inside the campaign's participating units (Python
+        mirror of campaigns.services.target_units_q and of the statistics' target condition)."""
+        return self.why_not_target(unit) is None
+
+    def why_not_target(self, unit: Unit) -> str | None:
+        """None when the action asks something of `unit`; otherwise the reason, in Chinese."""
         if self.kind == ActionKind.OPTIONAL:
-            return unit.id == self.unit_id
-        return (unit.path.startswith(self.unit.path) and unit.id != self.unit_id
+            return None if unit.id == self.unit_id else str(_("该动作不是对本单位的要求"))
+        if not (unit.path.startswith(self.unit.path) and unit.id != self.unit_id
                 and (not self.target_kinds or f",{unit.kind}," in self.target_kinds)
-                and (not self.target_levels or f",{unit.level}," in self.target_levels))
+                and (not self.target_levels or f",{unit.level}," in self.target_levels)):
+            return str(_("该动作不是对本单位的要求"))
+        if not any(unit.path.startswith(p) for p in self.scope_root_paths):
+            return str(_("“%(unit)s”不在整顿计划“%(campaign)s”的参加范围内，该动作不是对本单位的要求")
+                       % {"unit": unit.name, "campaign": self.campaign.name})
+        if not unit.is_active:
+            return str(_("“%(unit)s”已停用，不再是该动作的对象单位") % {"unit": unit.name})
+        return None
+
+    @cached_property
+    def scope_root_paths(self) -> list[str]:
+        """Paths of the campaign's participating roots (read once per action instance)."""
+        return list(CampaignScopeUnit.objects.filter(campaign_id=self.campaign_id)
+                    .values_list("unit__path", flat=True))
 
     def target_kind_list(self) -> list[str]:
         return csv_values(self.target_kinds)

@@ -149,6 +149,25 @@ def completion_get(*, scope: Scope, action: Action, unit: Unit) -> ActionComplet
     return ActionCompletion.objects.within(scope).filter(action=action, unit=unit).first()
 
 
+def fulfilling_activities(*, scope: Scope, action: Action, unit: Unit) -> QuerySet:
+    """The unit's activity records that name this action (ActivityRecord.action), with their evidence:
+    they are the declaration's evidence, cited rather than uploaded again (一次录入，多次调用)."""
+    from zhengdun.activities.models import ActivityRecord
+
+    return (ActivityRecord.objects.within(scope).filter(unit=unit, action=action)
+            .select_related("activity_type").prefetch_related("evidence").order_by("-date", "-id"))
+
+
+def citable_activities(*, scope: Scope, action: Action, unit: Unit) -> QuerySet:
+    """The unit's activity records of the action's campaign not yet linked to any action: a
+    declaration may cite them (which links them to this action)."""
+    from zhengdun.activities.models import ActivityRecord
+
+    return (ActivityRecord.objects.within(scope).filter(unit=unit, campaign_id=action.campaign_id,
+                                                        action__isnull=True)
+            .select_related("activity_type").prefetch_related("evidence").order_by("-date", "-id"))
+
+
 @dataclass
 class Matrix:
     actions: list[Action]

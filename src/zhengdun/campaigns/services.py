@@ -12,6 +12,7 @@ import datetime as dt
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from zhengdun.audit.chain import audited
 from zhengdun.campaigns import builtin
@@ -208,17 +209,40 @@ def optional_action_create(*, actor: User, campaign: Campaign, unit: Unit, title
 # --- completion -------------------------------------------------------------------------------
 
 def completion_declare(*, actor: User | None, action: Action, unit: Unit, note: str,
-                       files: list[tuple[object, str]] = (), today: dt.date | None = None) -> ActionCompletion:
-    """A unit declares an action complete with evidence (files + note). A returned completion is
-    re-declared. Every file is checked before anything is written; a bad file refuses the whole."""
+                       files: list[tuple[object, str]] = (), activities=(),
+                       today: dt.date | None = None) -> ActionCompletion:
+    """A unit declares an action complete with evidence: a note, files, and/or the unit's activity
+    records that fulfil it. One entry, many uses (一次录入，多次调用): an activity already recorded with
+    its evidence is cited, not uploaded again — citing links the record to the action
+    (ActivityRecord.action), and the unit's records already linked count as cited. When the action
+    states an evidence requirement, a declaration needs a file or a cited/linked record.
+
+    Only a target of the action may declare (below the issuer, of its kinds and levels, inside the
+    campaign's participating units, active). A returned completion is re-declared. Every file is
+    checked before anything is written; a bad file refuses the whole."""
     from zhengdun.activities import evidence
+    from zhengdun.activities.models import ActivityRecord
 
     scope = _scope(actor)
     if scope is not None and not scope.can_write_unit(unit):
         raise PermissionDenied("无权为该单位申报完成情况")
-    if not action.targets(unit):
-        raise ValidationError({"action": "该动作不是对本单位的要求"})
-    if not (note or "").strip() and not files:
+    reason = action.why_not_target(unit)
+    if reason:
+        raise ValidationError({"action": reason})
+    cited = list(activities or [])
+    for record in cited:
+        if record.unit_id != unit.id or record.campaign_id != action.campaign_id \
+                or record.action_id not in (None, action.id):
+            raise ValidationError({"activities": _("活动记录“%(title)s”不是本单位在该整顿计划中可引用的记录"
+                                                   "（只能引用本单位登记、尚未关联其他动作的活动记录）")
+                                   % {"title": record.title}})
+    linked = ActivityRecord.objects.filter(unit=unit, action=action).exists()
+    has_evidence = bool(files) or bool(cited) or linked
+    if (action.evidence_requirement or "").strip() and not has_evidence:
+        raise ValidationError({"files": _("该动作要求提供佐证材料（%(requirement)s）：请上传佐证材料，"
+                                          "或引用本单位已登记的落实该动作的活动记录")
+                               % {"requirement": action.evidence_requirement.strip()[:100]}})
+    if not (note or "").strip() and not has_evidence:
         raise ValidationError({"note": "请填写完成情况说明或上传佐证材料"})
     checked = evidence.check_files(list(files))
     today = today or timezone.localdate()
@@ -226,6 +250,10 @@ def completion_declare(*, actor: User | None, action: Action, unit: Unit, note: 
     existing = ActionCompletion.objects.filter(action=action, unit=unit).first()
     if existing is not None and existing.status != CompletionStatus.RETURNED:
         raise ValidationError({"action": "该动作已申报完成，无需重复申报"})
+    text = note.strip()
+    if cited:
+        text = "\n".join(filter(None, [text, _("引用活动记录：%(records)s") % {
+            "records": "、".join(f"{r.title}（{r.date:%Y-%m-%d}）" for r in cited)}]))
     with evidence.StoredFiles() as stored, audited(actor=actor, action="action.declare"):
         if existing is None:
             completion = ActionCompletion.objects.create(
@@ -239,8 +267,8 @@ def completion_declare(*, actor: User | None, action: Action, unit: Unit, note: 
             completion.declared_on, completion.declared_at, completion.declared_by = today, now, actor
             completion.save()
             kind = CompletionEventKind.REDECLARE
-        CompletionEvent.objects.create(completion=completion, unit=unit, kind=kind, text=note.strip(), by=actor,
-                                       at=now)
+        ActivityRecord.objects.filter(pk__in=[r.pk for r in cited], action__isnull=True).update(action=action)
+        CompletionEvent.objects.create(completion=completion, unit=unit, kind=kind, text=text, by=actor, at=now)
         stored.store(checked, unit_id=unit.id, actor=actor, completion=completion)
     return completion
 

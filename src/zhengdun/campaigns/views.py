@@ -301,17 +301,21 @@ def action_detail(request, action_id):
     today = _today(request)
     unit = _unit_or_404(scope, request.GET["unit"]) if request.GET.get("unit") else None
     own_row = None
+    fulfilling, citable = [], None
     if unit is not None:
         if not action.targets(unit):
             raise Http404(_("该动作不是对该单位的要求"))
         own_row = next((r for r in selectors.action_rows_for_unit(scope=scope, unit=unit, campaign=action.campaign,
                                                                   today=today) if r.action.id == action.id), None)
+        fulfilling = list(selectors.fulfilling_activities(scope=scope, action=action, unit=unit))
+        citable = selectors.citable_activities(scope=scope, action=action, unit=unit)
     is_issuer = scope.can_write_unit(action.unit) and (scope.has_role(Role.OFFICE_ADMIN) or scope.everything)
     status_rows = selectors.action_status_rows(scope=scope, action=action, today=today) \
         if scope.can_read_unit(action.unit) or action.kind == ActionKind.REQUIRED else []
     return render(request, "campaigns/action_detail.html", {
         "action": action, "unit": unit, "own_row": own_row, "status_rows": status_rows, "is_issuer": is_issuer,
-        "declare_form": DeclareForm(), "return_form": ReturnForm(),
+        "declare_form": DeclareForm(activities=citable), "return_form": ReturnForm(),
+        "fulfilling": fulfilling,
         "can_declare": bool(unit and scope.can_write_unit(unit)),
     })
 
@@ -322,12 +326,16 @@ def completion_declare(request, action_id, unit_id):
     scope = get_scope(request)
     action = _action_or_404(scope, action_id)
     unit = _unit_or_404(scope, unit_id)
-    form = DeclareForm(request.POST, request.FILES)
+    form = DeclareForm(request.POST, request.FILES,
+                       activities=selectors.citable_activities(scope=scope, action=action, unit=unit))
     form.is_valid()
     files = [(f, request.POST.get("kind") or "other") for f in request.FILES.getlist("files")]
     try:
+        if form.errors.get("activities"):
+            raise ValidationError(form.errors["activities"])
         services.completion_declare(actor=request.user, action=action, unit=unit,
-                                    note=form.cleaned_data.get("note", ""), files=files)
+                                    note=form.cleaned_data.get("note", ""), files=files,
+                                    activities=form.cleaned_data.get("activities") or [])
     except (ValidationError, PermissionDenied) as exc:
         _errors(request, exc)
     else:

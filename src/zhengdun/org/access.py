@@ -23,7 +23,16 @@ from zhengdun.org.models import Role, RoleAssignment
 # Roles whose scope is a subtree below their anchor unit (read); WRITE_ROLES may also change records.
 SUBTREE_ROLES = {Role.OFFICE_ADMIN, Role.SUPERVISOR, Role.CLUE_HANDLER}
 WRITE_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_CLERK}
-STAFF_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_CLERK, Role.SUPERVISOR, Role.CLUE_HANDLER, Role.SYSADMIN}
+# The business roles that work with the records of their units (people, campaigns, activities…).
+# 三员分立: the three administrators are not among them — the system administrator keeps accounts
+# and the unit tree, the security administrator roles, the audit administrator the audit log.
+STAFF_ROLES = {Role.OFFICE_ADMIN, Role.UNIT_CLERK, Role.SUPERVISOR, Role.CLUE_HANDLER}
+ADMIN_ROLES = {Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR}
+# Who reads the unit tree: the business roles in their scope, and both account administrators
+# (the system administrator keeps the tree, the security administrator anchors roles in it).
+UNIT_TREE_ROLES = STAFF_ROLES | {Role.SYSADMIN, Role.SECADMIN}
+# Who imports rosters (writes officers and relatives), each into the units they may write.
+ROSTER_IMPORT_ROLES = (Role.OFFICE_ADMIN, Role.UNIT_CLERK)
 
 
 @dataclass(frozen=True)
@@ -35,8 +44,11 @@ class Scope:
     write_paths: tuple[str, ...] = ()
     write_unit_ids: tuple[int, ...] = ()
     officer_id: int | None = None
-    everything: bool = False  # system administrator: every unit and person (masked), no clues or audit
-    all_units: bool = False  # security administrator: the unit tree, to anchor role assignments
+    officer_unit_id: int | None = None  # an officer reads their own unit (not the units around it)
+    everything: bool = False  # every unit-owned record; no role has it (三员分立), kept for callers
+    all_units: bool = False  # system and security administrators: the whole unit tree, no records in it
+    manages_units: bool = False  # system administrator: creates, edits and moves units anywhere
+    officer_directory: bool = False  # system administrator: finds an officer by exact name or ID to link an account
     can_unmask: bool = False
     anchor_unit_ids: tuple[int, ...] = field(default=())
 
@@ -65,9 +77,14 @@ class Scope:
         return Q(pk__in=[])
 
     def can_write_unit(self, unit) -> bool:
+        """May change the records (people, campaigns, …) of this unit."""
         if self.everything:
             return True
         return unit.id in self.write_unit_ids or any(unit.path.startswith(p) for p in self.write_paths)
+
+    def can_manage_unit(self, unit) -> bool:
+        """May create units below this one, edit it or move it (the unit tree, not its records)."""
+        return self.manages_units or self.can_write_unit(unit)
 
     def can_read_unit(self, unit) -> bool:
         if self.everything or self.all_units:
@@ -99,6 +116,7 @@ def scope_for(user) -> Scope:
             exact.append(a.unit.id)
             write_ids.append(a.unit.id)
     officer = getattr(user, "officer", None) if Role.OFFICER in roles else None
+    sysadmin = Role.SYSADMIN in roles
     return Scope(
         user_id=user.id,
         roles=roles,
@@ -107,9 +125,12 @@ def scope_for(user) -> Scope:
         write_paths=tuple(sorted(set(write_paths))),
         write_unit_ids=tuple(sorted(set(write_ids))),
         officer_id=officer.id if officer else None,
-        everything=Role.SYSADMIN in roles,
-        all_units=Role.SECADMIN in roles,
-        can_unmask=bool(roles.intersection(settings.ID_UNMASK_ROLES)),
+        officer_unit_id=officer.unit_id if officer else None,
+        all_units=sysadmin or Role.SECADMIN in roles,
+        manages_units=sysadmin,
+        officer_directory=sysadmin,
+        # ZHENGDUN_ID_UNMASK_ROLES names business roles; an administrator never sees full numbers.
+        can_unmask=bool((roles - ADMIN_ROLES).intersection(settings.ID_UNMASK_ROLES)),
         anchor_unit_ids=tuple(sorted(set(anchors))),
     )
 
@@ -127,20 +148,31 @@ def otp_required(user) -> bool:
 
 @dataclass(frozen=True)
 class Policy:
-    """What a view requires. `roles` empty means any signed-in user; `public` means no sign-in."""
+    """What a view requires. `roles` empty means any signed-in user; `public` means no sign-in;
+    `requires` is a further test of the scope, made at request time (for roles set in settings)."""
 
     name: str
     roles: frozenset[str] = frozenset()
     public: bool = False
+    requires: Callable[[Scope], bool] | None = None
 
     def allows(self, scope: Scope) -> bool:
-        return self.public or (scope.user_id is not None and (not self.roles or scope.has_role(*self.roles)))
+        if self.public:
+            return True
+        return (scope.user_id is not None and (not self.roles or scope.has_role(*self.roles))
+                and (self.requires is None or self.requires(scope)))
 
 
-def access_policy(*roles: str, public: bool = False, name: str | None = None, api: bool = False):
+def may_unmask(scope: Scope) -> bool:
+    """Policy test for the views that reveal full ID numbers (roles: settings.ID_UNMASK_ROLES)."""
+    return scope.can_unmask
+
+
+def access_policy(*roles: str, public: bool = False, name: str | None = None, api: bool = False,
+                  requires: Callable[[Scope], bool] | None = None):
     """Declare who may call a view. Every view must carry one (see tests/org/test_url_policies.py)."""
     policy = Policy(name=name or ("public" if public else ",".join(sorted(roles)) or "authenticated"),
-                    roles=frozenset(roles), public=public)
+                    roles=frozenset(roles), public=public, requires=requires)
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)

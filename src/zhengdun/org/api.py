@@ -2,13 +2,15 @@
 
 from datetime import date, datetime
 
-from django.contrib.auth import login, logout
-from django.http import Http404
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from zhengdun.org import auth_services, selectors, services
-from zhengdun.org.access import STAFF_ROLES, get_scope
+from zhengdun.org.access import STAFF_ROLES, UNIT_TREE_ROLES, get_scope, may_unmask
 from zhengdun.org.api_auth import ApiHttpError, api_policy, public_api, token_create, token_revoke
 from zhengdun.org.models import ApiToken, Role, Unit
 
@@ -121,9 +123,35 @@ def _officer_out(o) -> dict:
             "category": o.category, "party": o.party, "status": o.status}
 
 
+class CsrfOut(Schema):
+    csrf_token: str
+
+
+def _check_login_origin(request) -> None:
+    """Login CSRF (another site signing the browser in to an account of its choosing): the body must
+    be JSON, which a cross-site form cannot send and a cross-site script cannot send without a CORS
+    preflight this server never grants; and a browser's Origin header must name this site. Scripts
+    send JSON and no Origin, so they need no CSRF token to sign in."""
+    if request.content_type != "application/json":
+        raise ApiHttpError(415, "unsupported_media_type", "请以 JSON 提交（Content-Type: application/json）")
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        own = f"{request.scheme}://{request.get_host()}"
+        if origin != own and origin not in settings.CSRF_TRUSTED_ORIGINS:
+            raise ApiHttpError(403, "csrf_failed", "CSRF 校验失败：登录请求来自其他站点")
+
+
+@router.get("/auth/csrf", auth=None, response=CsrfOut, tags=["auth"])
+@public_api
+def api_csrf(request):
+    """The CSRF token (and cookie) a browser client sends as X-CSRFToken with session-authenticated POSTs."""
+    return {"csrf_token": get_token(request)}
+
+
 @router.post("/auth/login", auth=None, response=ProfileOut, tags=["auth"])
 @public_api
-def api_login(request, payload: LoginIn):
+def api_login(request, payload: LoginIn, response: HttpResponse):
+    _check_login_origin(request)
     ip = request.META.get("REMOTE_ADDR", "")
     result = auth_services.sign_in(request, username=payload.username, password=payload.password, ip=ip)
     if result.user is None:
@@ -133,13 +161,15 @@ def api_login(request, payload: LoginIn):
             raise ApiHttpError(401, "otp_required", "该账号需要动态口令：请在 otp 字段提供 6 位动态口令")
         if not auth_services.has_confirmed_device(result.user):
             raise ApiHttpError(401, "otp_not_enrolled", "该账号尚未绑定动态口令，请先在网页端绑定")
-        login(request, result.user)
+        auth_services.start_session(request, result.user, ip=ip)
         if not auth_services.verify_otp(request, user=result.user, token=payload.otp, ip=ip):
             logout(request)
             raise ApiHttpError(401, "otp_invalid", "动态口令不正确或已过期")
     else:
-        login(request, result.user)
+        auth_services.start_session(request, result.user, ip=ip)
     request.__dict__.pop("_zhengdun_scope", None)
+    # Signing in rotates the CSRF token: hand the new one to browser clients.
+    response["X-CSRFToken"] = get_token(request)
     return _profile(request)
 
 
@@ -184,7 +214,7 @@ def token_delete(request, token_id: int):
 
 
 @router.get("/units", response=list[UnitOut], tags=["units"])
-@api_policy(*STAFF_ROLES, Role.SECADMIN)
+@api_policy(*UNIT_TREE_ROLES)
 @paginate(PageNumberPagination, page_size=100)
 def unit_list(request, parent: int | None = None, level: str | None = None):
     units = selectors.unit_list(scope=get_scope(request))
@@ -196,9 +226,9 @@ def unit_list(request, parent: int | None = None, level: str | None = None):
 
 
 @router.get("/units/{unit_id}", response=UnitOut, tags=["units"])
-@api_policy(*STAFF_ROLES, Role.SECADMIN)
+@api_policy(*UNIT_TREE_ROLES, Role.OFFICER)
 def unit_get(request, unit_id: int):
-    unit = selectors.unit_list(scope=get_scope(request)).filter(pk=unit_id).first()
+    unit = selectors.unit_get(scope=get_scope(request), unit_id=unit_id)
     if unit is None:
         raise Http404
     return _unit_out(unit)
@@ -243,7 +273,7 @@ def officer_relatives(request, officer_id: int):
 
 
 @router.post("/officers/{officer_id}/reveal-id", response=RevealOut, tags=["people"])
-@api_policy(Role.OFFICE_ADMIN, Role.CLUE_HANDLER)
+@api_policy(name="id-unmask", requires=may_unmask)
 def officer_reveal_id(request, officer_id: int):
     officer = selectors.officer_get(scope=get_scope(request), officer_id=officer_id)
     if officer is None:

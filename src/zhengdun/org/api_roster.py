@@ -7,7 +7,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from zhengdun.org import roster, selectors
-from zhengdun.org.access import get_scope
+from zhengdun.org.access import ROSTER_IMPORT_ROLES, get_scope
 from zhengdun.org.api_auth import ApiHttpError, api_policy
 
 router = Router(tags=["roster"])
@@ -44,7 +44,7 @@ class InvalidRowsOut(ImportOut):
 
 
 @router.post("/import", response={200: ImportOut, 400: InvalidRowsOut})
-@api_policy(*roster.IMPORT_ROLES)
+@api_policy(*ROSTER_IMPORT_ROLES)
 def roster_import(request, file: File[UploadedFile], dry_run: Form[bool] = False):
     """Import officers (sheet 干警) and relatives (sheet 亲属) from .xlsx or one table from .csv.
     All-or-nothing: with any bad row the answer is 400 `invalid_rows` listing every problem."""

@@ -1,4 +1,9 @@
-"""Sign-in: lockout after repeated failures, every success and failure logged, TOTP second factor."""
+"""Sign-in: lockout after repeated failures, every success and failure logged, TOTP second factor.
+
+Sign-in writes (the failure counter, Django's last_login, the OTP device's throttling state and the
+sign-in log entries) use audited(wait=False): signing in never waits behind a long audited write
+such as a roster import, and the row changes are still attributed to the account and action.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, login
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,10 +41,12 @@ def sign_in(request, *, username: str, password: str, ip: str = "") -> SignInRes
         local = timezone.localtime(user.locked_until).strftime("%H:%M")
         return SignInResult(None, _("账号因连续登录失败已被锁定，请于 %(time)s 后重试或联系安全保密管理员。")
                             % {"time": local}, "locked")
-    authenticated = authenticate(request, username=username, password=password)
+    # authenticate() may rewrite the stored hash (hasher upgrade): a row change to attribute.
+    with audited(actor=user, action="auth.password_check", ip=ip, wait=False):
+        authenticated = authenticate(request, username=username, password=password)
     if authenticated is None:
         if user is not None:
-            with audited(actor=None, action="auth.login_failed", ip=ip):
+            with audited(actor=None, action="auth.login_failed", ip=ip, wait=False):
                 User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
                 user.refresh_from_db(fields=["failed_logins"])
                 if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
@@ -48,7 +55,7 @@ def sign_in(request, *, username: str, password: str, ip: str = "") -> SignInRes
         _log(user, username, "auth.login_failed", ip)
         return SignInResult(None, _("用户名或密码错误。"), "invalid_credentials")
     if authenticated.failed_logins or authenticated.locked_until:
-        with audited(actor=authenticated, action="auth.login_reset"):
+        with audited(actor=authenticated, action="auth.login_reset", ip=ip, wait=False):
             User.objects.filter(pk=authenticated.pk).update(failed_logins=0, locked_until=None)
     needs = otp_required(authenticated)
     _log(authenticated, username, "auth.login_password_ok" if needs else "auth.login", ip)
@@ -60,8 +67,16 @@ def sign_in(request, *, username: str, password: str, ip: str = "") -> SignInRes
     return SignInResult(authenticated, needs_otp=needs)
 
 
+def start_session(request, user: User, *, ip: str = "") -> None:
+    """Django's login(); its last_login update is recorded as the user's own `auth.session`."""
+    with audited(actor=user, action="auth.session", ip=ip, wait=False):
+        login(request, user)
+
+
 def verify_otp(request, *, user: User, token: str, ip: str = "") -> bool:
-    device = match_token(user, (token or "").strip())
+    # Checking a code updates the device (throttling, last use): attribute that to the user.
+    with audited(actor=user, action="auth.otp_check", ip=ip, wait=False):
+        device = match_token(user, (token or "").strip())
     if device is None:
         _log(user, user.username, "auth.otp_failed", ip)
         return False
@@ -86,7 +101,9 @@ def totp_device_for_setup(user: User) -> TOTPDevice:
 
 
 def confirm_device(request, *, user: User, device: TOTPDevice, token: str) -> bool:
-    if not device.verify_token((token or "").strip()):
+    with audited(actor=user, action="auth.otp_check", wait=False):
+        verified = device.verify_token((token or "").strip())
+    if not verified:
         return False
     with audited(actor=user, action="auth.otp_confirm"):
         device.confirmed = True
@@ -99,4 +116,4 @@ def confirm_device(request, *, user: User, device: TOTPDevice, token: str) -> bo
 
 def _log(user: User | None, username: str, action: str, ip: str) -> None:
     record(actor=user, action=action, op="login", object_type="org_user",
-           object_id=user.pk if user else "", after={"username": username}, ip=ip)
+           object_id=user.pk if user else "", after={"username": username}, ip=ip, wait=False)

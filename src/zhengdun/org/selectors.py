@@ -16,6 +16,14 @@ def unit_list(*, scope: Scope, root: Unit | None = None) -> QuerySet[Unit]:
     return units.order_by("path")
 
 
+def unit_get(*, scope: Scope, unit_id: int) -> Unit | None:
+    """One unit in scope; an officer (whose scope holds no units) may also read their own unit."""
+    unit = unit_list(scope=scope).filter(pk=unit_id).first()
+    if unit is None and scope.officer_unit_id is not None and scope.officer_unit_id == unit_id:
+        unit = Unit.objects.filter(pk=unit_id).first()
+    return unit
+
+
 def unit_roots(*, scope: Scope) -> list[Unit]:
     """Top-most units the user can see (their anchors), for the tree browser."""
     units = list(unit_list(scope=scope).only("id", "path", "depth"))

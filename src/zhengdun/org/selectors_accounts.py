@@ -74,12 +74,21 @@ def unit_for_choice(*, scope: Scope, unit_id) -> Unit | None:
     return Unit.objects.within(scope).filter(pk=unit_id).first()
 
 
+def linkable_officers(*, scope: Scope) -> QuerySet[Officer]:
+    """Officers an account may be linked to: those in scope; for the system administrator, who holds
+    no records (三员分立) but creates the accounts, any officer — found only by exact name or full
+    ID number (officer_candidates), showing name, unit and masked number, never the file."""
+    if scope.officer_directory:
+        return Officer.objects.all()
+    return Officer.objects.within(scope)
+
+
 def officer_candidates(*, scope: Scope, query: str, limit: int = 20) -> list[Officer]:
-    """Officers in scope matching a full ID number (exact, by keyed hash) or a name."""
+    """Officers an account may be linked to, matching a full ID number (exact, by keyed hash) or a name."""
     query = (query or "").strip()
     if not query:
         return []
-    officers = Officer.objects.within(scope).select_related("unit", "user")
+    officers = linkable_officers(scope=scope).select_related("unit", "user")
     try:
         number = idnumbers.normalize(query)
     except idnumbers.InvalidIdNumber:

@@ -15,6 +15,7 @@ from zhengdun.org import idnumbers
 from zhengdun.org.access import Scope, scope_for
 from zhengdun.org.models import (
     LEVEL_DEPTH,
+    Level,
     Officer,
     Relative,
     Role,
@@ -31,21 +32,33 @@ def _require_write(scope: Scope, unit: Unit) -> None:
 
 # --- units -------------------------------------------------------------------------------------
 
+def _check_parent_level(level: str, parent: Unit) -> None:
+    """A unit sits below a unit of a higher level (a county below a city, a court below a county);
+    only basic units may also sit below a basic unit (a tribunal below its court, a station below
+    its police bureau)."""
+    mine, above = LEVEL_DEPTH.get(level, 99), LEVEL_DEPTH.get(parent.level, 99)
+    if mine < above:
+        raise ValidationError({"level": _("下级单位的级别不能高于上级单位")})
+    if mine == above and level != Level.UNIT:
+        raise ValidationError({"level": _("上级单位的级别必须高于本单位（只有基层单位可以设在基层单位之下）")})
+
+
 def unit_create(*, actor: User | None, parent: Unit | None, code: str, name: str, level: str, kind: str,
                 division_code: str, sort_order: int = 0) -> Unit:
-    """Create a unit below `parent`. Only a system administrator creates a root (province/city)."""
+    """Create a unit below `parent`. Only a system administrator creates a root (province/city);
+    an office administrator creates units below the units they may write."""
     scope = scope_for(actor) if actor else None
     if scope is not None:
-        if parent is None and not scope.everything:
+        if parent is None and not scope.manages_units:
             raise PermissionDenied(_("只有系统管理员可以创建顶级单位"))
-        if parent is not None and not (scope.everything or scope.can_write_unit(parent)):
+        if parent is not None and not scope.can_manage_unit(parent):
             raise PermissionDenied(_("无权在该单位下创建下级单位"))
     unit = Unit(parent=parent, code=code.strip(), name=name.strip(), level=level, kind=kind,
                 division_code=division_code.strip(), sort_order=sort_order)
     unit.path = (parent.path if parent else "/") + unit.code + "/"
     unit.depth = (parent.depth + 1) if parent else 0
-    if parent is not None and LEVEL_DEPTH.get(level, 99) < LEVEL_DEPTH.get(parent.level, 0):
-        raise ValidationError({"level": _("下级单位的级别不能高于上级单位")})
+    if parent is not None:
+        _check_parent_level(level, parent)
     unit.full_clean()
     with audited(actor=actor, action="unit.create"):
         unit.save()
@@ -54,7 +67,8 @@ def unit_create(*, actor: User | None, parent: Unit | None, code: str, name: str
 
 def unit_update(*, actor: User, unit: Unit, **changes) -> Unit:
     scope = scope_for(actor)
-    _require_write(scope, unit)
+    if not scope.can_manage_unit(unit):
+        raise PermissionDenied(_("无权修改该单位的数据"))
     for name in ("name", "kind", "division_code", "sort_order", "is_active", "level"):
         if name in changes:
             setattr(unit, name, changes[name])
@@ -65,14 +79,19 @@ def unit_update(*, actor: User, unit: Unit, **changes) -> Unit:
 
 
 def unit_move(*, actor: User | None, unit: Unit, new_parent: Unit) -> Unit:
-    """Move a unit and its whole subtree below `new_parent`; paths and depths stay consistent."""
+    """Move a unit and its whole subtree below `new_parent`; paths and depths stay consistent.
+    The new parent must be of a higher level (see _check_parent_level) and not in the subtree."""
     if actor is not None:
         scope = scope_for(actor)
-        if not scope.everything and not (scope.can_write_unit(unit.parent or unit)
-                                         and scope.can_write_unit(new_parent)):
+        if not (scope.can_manage_unit(unit.parent or unit) and scope.can_manage_unit(new_parent)):
             raise PermissionDenied(_("无权移动该单位"))
+    unit.refresh_from_db()
+    new_parent.refresh_from_db()
     if new_parent.path.startswith(unit.path):
-        raise ValidationError(_("不能把单位移动到它自己或它的下级单位之下"))
+        raise ValidationError({"parent": _("不能把单位移动到它自己或它的下级单位之下")})
+    _check_parent_level(unit.level, new_parent)
+    if unit.parent_id == new_parent.pk:
+        return unit
     old_prefix = unit.path
     new_prefix = new_parent.path + unit.code + "/"
     depth_delta = new_parent.depth + 1 - unit.depth
@@ -92,9 +111,12 @@ OFFICER_FIELDS = ("name", "gender", "birth_date", "position", "category", "party
 
 
 def officer_create(*, actor: User | None, unit: Unit, id_number: str, **fields) -> Officer:
+    """Register an officer. The ID number is required (it identifies the person across rosters,
+    screening and accounts); a declared relative's number stays optional."""
     if actor is not None:
         _require_write(scope_for(actor), unit)
     officer = Officer(unit=unit, **{k: v for k, v in fields.items() if k in OFFICER_FIELDS})
+    _require_id_number(id_number)
     _apply_id_number(officer, id_number)
     officer.full_clean(validate_constraints=False)
     if Officer.objects.filter(id_number_hash=officer.id_number_hash).exists():
@@ -115,6 +137,7 @@ def officer_update(*, actor: User, officer: Officer, id_number: str | None = Non
         if key in OFFICER_FIELDS:
             setattr(officer, key, value)
     if id_number is not None:
+        _require_id_number(id_number)
         _apply_id_number(officer, id_number)
         if Officer.objects.filter(id_number_hash=officer.id_number_hash).exclude(pk=officer.pk).exists():
             raise ValidationError({"id_number": _("该身份证号已登记在册")})
@@ -124,6 +147,11 @@ def officer_update(*, actor: User, officer: Officer, id_number: str | None = Non
         # A relative's unit follows its officer, so scoping of relatives stays right.
         Relative.objects.filter(officer=officer).exclude(unit_id=officer.unit_id).update(unit_id=officer.unit_id)
     return officer
+
+
+def _require_id_number(raw: str | None) -> None:
+    if not (raw or "").strip():
+        raise ValidationError({"id_number": _("请填写干警的身份证号")})
 
 
 def _apply_id_number(person, raw: str) -> None:
@@ -300,8 +328,11 @@ def _password_message(error: ValidationError) -> str:
 
 
 def _check_officer_link(actor: User, officer: Officer) -> None:
-    """An account may be linked to an officer in the actor's scope who has no account yet."""
-    if not Officer.objects.within(scope_for(actor)).filter(pk=officer.pk).exists():
+    """An account may be linked to an officer the actor may link (see selectors_accounts.linkable_officers)
+    who has no account yet."""
+    from zhengdun.org.selectors_accounts import linkable_officers
+
+    if not linkable_officers(scope=scope_for(actor)).filter(pk=officer.pk).exists():
         raise ValidationError({"officer": _("未找到该干警")})
     if Officer.objects.filter(pk=officer.pk, user__isnull=False).exists():
         raise ValidationError({"officer": _("该干警已关联其他账号")})

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengdun.org import selectors, services
-from zhengdun.org.access import STAFF_ROLES, access_policy, get_scope
+from zhengdun.org.access import STAFF_ROLES, UNIT_TREE_ROLES, access_policy, get_scope, may_unmask
 from zhengdun.org.forms import OfficerFilterForm
 from zhengdun.org.models import Role, Unit
 
@@ -46,7 +46,7 @@ def _unit_in_scope(scope, unit_id) -> Unit:
     return unit
 
 
-@access_policy(*STAFF_ROLES, Role.SECADMIN)
+@access_policy(*UNIT_TREE_ROLES)
 def unit_tree(request, unit_id=None):
     scope = get_scope(request)
     unit = _unit_in_scope(scope, unit_id) if unit_id else None
@@ -91,7 +91,7 @@ def officer_detail(request, officer_id):
 
 
 @require_POST
-@access_policy(Role.OFFICE_ADMIN, Role.CLUE_HANDLER)
+@access_policy(name="id-unmask", requires=may_unmask)
 def officer_reveal_id(request, officer_id):
     """Show the full ID number of the officer (or of one relative) once; the view is audited."""
     scope = get_scope(request)

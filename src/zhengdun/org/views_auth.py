@@ -6,7 +6,7 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -33,7 +33,7 @@ def login_view(request):
         if result.user is None:
             form.add_error(None, result.error)
         else:
-            login(request, result.user)
+            auth_services.start_session(request, result.user, ip=client_ip(request))
             if result.needs_otp:
                 return redirect(f"/accounts/otp/?next={_next_url(request)}")
             return redirect(_next_url(request))

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from zhengdun.org import roster, selectors
-from zhengdun.org.access import access_policy, get_scope
+from zhengdun.org.access import ROSTER_IMPORT_ROLES, access_policy, get_scope
 from zhengdun.org.models import Unit
 from zhengdun.org.views import client_ip
 
@@ -46,7 +46,7 @@ def _export_units(scope) -> list[Unit]:
     return list(selectors.unit_list(scope=scope).only("id", "name", "depth", "code"))
 
 
-@access_policy(*roster.IMPORT_ROLES)
+@access_policy(*ROSTER_IMPORT_ROLES)
 def roster_import(request):
     scope = get_scope(request)
     context = {"max_mb": settings.ROSTER_IMPORT_MAX_BYTES / 1048576, "units": _export_units(scope),
@@ -73,7 +73,7 @@ def roster_import(request):
     })
 
 
-@access_policy(*roster.IMPORT_ROLES)
+@access_policy(*ROSTER_IMPORT_ROLES)
 def roster_error_report(request):
     token = request.GET.get("token", "")
     if not token or token not in request.session.get(_SESSION_KEY, []):
@@ -85,7 +85,7 @@ def roster_error_report(request):
                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
-@access_policy(*roster.IMPORT_ROLES)
+@access_policy(*ROSTER_IMPORT_ROLES)
 def roster_template(request):
     fmt = request.GET.get("format", "xlsx")
     if fmt == "xlsx":

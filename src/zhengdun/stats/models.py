@@ -1,7 +1,7 @@
 """Rollup tables behind the statistics (derived data; `zhengdun rebuild-rollups` recomputes them).
 
 Every row is *ancestor-expanded*: a record of unit U adds to the row of U and of every unit above
-U (via UnitAncestor), so "figures of the subtree of S" is an exact look-up on `unit = S`, never a
+U (via UnitAncestor; for the distinct counts U is the officer's current unit, see OfficerFirst), so "figures of the subtree of S" is an exact look-up on `unit = S`, never a
 GROUP BY over the subtree. Rows are kept up to date by database triggers (stats/triggers.py) in
 the transaction that writes the record, so every write path (services, bulk loads, demo seeding)
 is covered.
@@ -18,7 +18,7 @@ from zhengdun.org.models import UnitScoped
 
 class UnitAncestor(UnitScoped):
     """Closure of the unit tree: (unit, ancestor) for every ancestor including the unit itself.
-    Kept by a trigger on org_unit insert; rebuilt from paths by `rebuild-rollups`."""
+    Kept by the trigger on org_unit (insert, change of parent); rebuilt from paths by `rebuild-rollups`."""
 
     ancestor = models.ForeignKey("org.Unit", on_delete=models.DO_NOTHING, related_name="+", db_constraint=False)
 
@@ -74,40 +74,47 @@ class CountTotal(UnitScoped):
                                                name="stats_counttotal_key")]
 
 
-class DistinctFirst(UnitScoped):
-    """One row per (subtree root, kind, campaign key, officer): the officer's first record date in
-    that subtree and how many records they have. campaign_id 0 = any campaign.
+class OfficerFirst(UnitScoped):
+    """One row per (officer, kind, campaign key): the date of the officer's first counted record and
+    how many records they have, wherever the records were filed. NOT ancestor-expanded: `unit`,
+    `category` and `roster` are copies of the officer's *current* unit, category and whether their
+    status is on the roster (serving, seconded), kept by the trigger on org_officer; the trigger on
+    this table keeps DistinctDaily. campaign_id 0 = any campaign.
 
     kinds: 'part' (activity participation), 'study', 'exam' (submitted attempt), 'pass' (passed
     attempt), 'pledge'."""
 
+    officer_id = models.BigIntegerField()
     kind = models.CharField(max_length=8)
     campaign_id = models.BigIntegerField(default=0)
-    officer_id = models.BigIntegerField()
+    category = models.CharField(max_length=12)
+    roster = models.BooleanField(default=True)
     first_date = models.DateField()
     n = models.BigIntegerField(default=0)
 
     class Meta:
         managed = False
-        db_table = "stats_distinctfirst"
-        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "officer_id"],
-                                               name="stats_distinctfirst_key")]
-        indexes = [models.Index(fields=["officer_id"], name="stats_distinctfirst_off")]
+        db_table = "stats_officerfirst"
+        constraints = [models.UniqueConstraint(fields=["officer_id", "kind", "campaign_id"],
+                                               name="stats_officerfirst_key")]
 
 
 class DistinctDaily(UnitScoped):
-    """How many officers had their first record (per DistinctFirst) on each day: summing a date range
-    that starts on or before the earliest record gives an exact distinct count."""
+    """Per (subtree root of the officer's CURRENT unit, kind, campaign key, officer category, day): how
+    many roster officers had their first counted record (OfficerFirst.first_date) that day. Summing a
+    range that starts on or before the earliest first date of the subtree gives the exact number of
+    roster officers with a record in the range (the numerator of coverage, study rate, …)."""
 
     kind = models.CharField(max_length=8)
     campaign_id = models.BigIntegerField(default=0)
+    category = models.CharField(max_length=12)
     date = models.DateField()
     n = models.BigIntegerField(default=0)
 
     class Meta:
         managed = False
         db_table = "stats_distinctdaily"
-        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "date"],
+        constraints = [models.UniqueConstraint(fields=["unit", "kind", "campaign_id", "category", "date"],
                                                name="stats_distinctdaily_key")]
 
 
@@ -124,8 +131,10 @@ class RosterCount(UnitScoped):
 
 
 class ActionRoll(UnitScoped):
-    """Per (subtree root, required action): target units expected to complete it, and how many have
-    declared/accepted (`done`) or been returned."""
+    """Per (subtree root, required action): target units expected to complete it, and how many of
+    those targets have declared/accepted (`done`) or been returned. A target is an active unit below
+    the issuer, of the action's kinds/levels, inside the campaign's participating units; a completion
+    row of any other unit counts nowhere."""
 
     action_id = models.BigIntegerField()
     campaign_id = models.BigIntegerField()

@@ -1,7 +1,8 @@
 """Recompute every rollup table from the records, set-based (`zhengdun rebuild-rollups`).
 
 Each source is first grouped per unit (one pass over the big table), then expanded to the unit's
-ancestors through stats_unitancestor, so the join touches grouped rows, not raw records. The
+ancestors through stats_unitancestor, so the join touches grouped rows, not raw records. Distinct
+counts are grouped per officer (stats_officerfirst) and expanded by the officer's current unit. The
 triggers are removed during the rebuild and installed again at the end, in one transaction (on
 PostgreSQL, writers of the source tables wait for the rebuild to commit).
 """
@@ -13,7 +14,7 @@ import time
 from django.db import connections, transaction
 
 from zhengdun.stats import triggers
-from zhengdun.stats.triggers import DONE, ROSTER, Dialect
+from zhengdun.stats.triggers import OFFICER_COLUMNS, ROSTER, Dialect, action_rows
 
 
 def _group(*exprs: str) -> str:
@@ -21,7 +22,7 @@ def _group(*exprs: str) -> str:
     return ", ".join(e for e in exprs if not (e.isdigit() or e.startswith("'")))
 
 
-TABLES = ["stats_countdaily", "stats_counttotal", "stats_distinctdaily", "stats_distinctfirst", "stats_rostercount",
+TABLES = ["stats_countdaily", "stats_counttotal", "stats_distinctdaily", "stats_officerfirst", "stats_rostercount",
           "stats_actionroll", "stats_unitancestor"]
 
 
@@ -47,7 +48,7 @@ COUNT_TOTAL_FROM_DAILY = (
 # heap was most of the query time). The unique keys stay as they are (the triggers upsert on them).
 COVERING_INDEXES = [
     "CREATE INDEX IF NOT EXISTS stats_distinctdaily_cover ON stats_distinctdaily "
-    "(unit_id, kind, campaign_id, date) INCLUDE (n)",
+    "(unit_id, kind, campaign_id, date) INCLUDE (category, n)",
     "CREATE INDEX IF NOT EXISTS stats_counttotal_cover ON stats_counttotal "
     "(unit_id, kind, campaign_id, dim_a, dim_b) INCLUDE (n, total)",
     "CREATE INDEX IF NOT EXISTS stats_actionroll_cover ON stats_actionroll "
@@ -56,18 +57,27 @@ COVERING_INDEXES = [
 
 
 def _first(kind: str, source: str, campaign: str, date: str, where: str = "1=1") -> str:
+    """Per officer (wherever the records were filed) the first date and the count, with copies of the
+    officer's current unit, category and roster status."""
     return (
-        "INSERT INTO stats_distinctfirst (unit_id, kind, campaign_id, officer_id, first_date, n) "
-        f"SELECT c.ancestor_id, '{kind}', x.ck, x.officer_id, MIN(x.d), SUM(x.n) FROM ("
-        f"SELECT s.unit_id, s.officer_id, {campaign} AS ck, MIN({date}) AS d, COUNT(*) AS n FROM {source} "
-        f"WHERE {where} GROUP BY {_group('s.unit_id', 's.officer_id', campaign)}) x "
-        "JOIN stats_unitancestor c ON c.unit_id = x.unit_id GROUP BY c.ancestor_id, x.ck, x.officer_id"
+        "INSERT INTO stats_officerfirst (officer_id, kind, campaign_id, unit_id, category, roster, first_date, n) "
+        f"SELECT o.id, '{kind}', x.ck, {OFFICER_COLUMNS}, x.d, x.n FROM ("
+        f"SELECT s.officer_id, {campaign} AS ck, MIN({date}) AS d, COUNT(*) AS n FROM {source} "
+        f"WHERE {where} GROUP BY {_group('s.officer_id', campaign)}) x JOIN org_officer o ON o.id = x.officer_id"
     )
+
+
+DISTINCT_DAILY_FROM_FIRST = (
+    "INSERT INTO stats_distinctdaily (unit_id, kind, campaign_id, category, date, n) "
+    "SELECT c.ancestor_id, x.kind, x.campaign_id, x.category, x.first_date, SUM(x.n) FROM ("
+    "SELECT unit_id, kind, campaign_id, category, first_date, COUNT(*) AS n FROM stats_officerfirst WHERE roster "
+    "GROUP BY unit_id, kind, campaign_id, category, first_date) x "
+    "JOIN stats_unitancestor c ON c.unit_id = x.unit_id "
+    "GROUP BY c.ancestor_id, x.kind, x.campaign_id, x.category, x.first_date")
 
 
 def statements(d: Dialect) -> list[str]:
     participant = "activities_activityparticipant s JOIN activities_activityrecord sa ON sa.id = s.activity_id"
-    needle_k, needle_l = "',' || t.kind || ','", "',' || t.level || ','"
     return [
         _count("act", "activities_activityrecord s", "s.campaign_id", "s.date", "CAST(s.activity_type_id AS TEXT)",
                "s.education_category", "s.person_times"),
@@ -81,33 +91,14 @@ def statements(d: Dialect) -> list[str]:
         _first("study", "learning_studyrecord s", "0", "s.date"),
         _first("exam", "learning_examattempt s", "0", "s.submitted_on", "s.status = 'submitted'"),
         _first("pass", "learning_examattempt s", "0", "s.submitted_on", "s.status = 'submitted' AND s.passed"),
-        "INSERT INTO stats_distinctdaily (unit_id, kind, campaign_id, date, n) "
-        "SELECT unit_id, kind, campaign_id, first_date, COUNT(*) FROM stats_distinctfirst "
-        "GROUP BY unit_id, kind, campaign_id, first_date",
+        DISTINCT_DAILY_FROM_FIRST,
         COUNT_TOTAL_FROM_DAILY,
         "INSERT INTO stats_rostercount (unit_id, category, n) SELECT c.ancestor_id, x.category, SUM(x.n) FROM ("
         f"SELECT unit_id, category, COUNT(*) AS n FROM org_officer WHERE status IN {ROSTER} "
         "GROUP BY unit_id, category) x JOIN stats_unitancestor c ON c.unit_id = x.unit_id "
         "GROUP BY c.ancestor_id, x.category",
-        "INSERT INTO stats_actionroll (unit_id, action_id, campaign_id, deadline, expected, done, returned) "
-        "SELECT c.ancestor_id, a.id, a.campaign_id, a.deadline, COUNT(*), 0, 0 "
-        "FROM campaigns_action a JOIN org_unit iss ON iss.id = a.unit_id "
-        "JOIN org_unit t ON t.path LIKE iss.path || '%' AND t.id <> iss.id "
-        "JOIN stats_unitancestor c ON c.unit_id = t.id "
-        "WHERE a.kind = 'required' AND t.is_active "
-        f"AND (a.target_kinds = '' OR {d.strpos('a.target_kinds', needle_k)} > 0) "
-        f"AND (a.target_levels = '' OR {d.strpos('a.target_levels', needle_l)} > 0) "
-        "AND EXISTS (SELECT 1 FROM campaigns_campaignscopeunit cs JOIN org_unit root ON root.id = cs.unit_id "
-        "WHERE cs.campaign_id = a.campaign_id AND t.path LIKE root.path || '%') "
-        "GROUP BY c.ancestor_id, a.id, a.campaign_id, a.deadline",
-        "INSERT INTO stats_actionroll (unit_id, action_id, campaign_id, deadline, expected, done, returned) "
-        "SELECT c.ancestor_id, a.id, a.campaign_id, a.deadline, 0, "
-        f"SUM(CASE WHEN ac.status IN {DONE} THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN ac.status = 'returned' THEN 1 ELSE 0 END) "
-        "FROM campaigns_actioncompletion ac JOIN campaigns_action a ON a.id = ac.action_id "
-        "JOIN stats_unitancestor c ON c.unit_id = ac.unit_id WHERE a.kind = 'required' "
-        "GROUP BY c.ancestor_id, a.id, a.campaign_id, a.deadline "
-        "ON CONFLICT (unit_id, action_id) DO UPDATE SET done = excluded.done, returned = excluded.returned",
+        # Targets only (active, of the kinds/levels, inside the campaign's roots), with their completions.
+        action_rows(d, "1=1"),
     ]
 
 
@@ -127,15 +118,12 @@ def _closure_rows(cursor) -> list[tuple[int, int]]:
 def rebuild(using: str = "default", *, verbose=None) -> dict[str, float]:
     """Recompute all rollups from the records. Returns seconds per step."""
     connection = connections[using]
-    # Migration stats 0001 rebuilds before 0002 has created stats_counttotal.
-    totals = "stats_counttotal" in connection.introspection.table_names()
-    d = Dialect(connection.vendor, totals)
-    tables = [t for t in TABLES if totals or t != "stats_counttotal"]
+    d = Dialect(connection.vendor)
     timings = {}
     with transaction.atomic(using=using), connection.cursor() as cursor:
         started = time.monotonic()
         triggers.uninstall(using)
-        for table in tables:
+        for table in TABLES:
             cursor.execute(f"DELETE FROM {table}")
         rows = _closure_rows(cursor)
         for i in range(0, len(rows), 5000):
@@ -144,8 +132,6 @@ def rebuild(using: str = "default", *, verbose=None) -> dict[str, float]:
                            + ", ".join(["(%s, %s)"] * len(chunk)), [v for row in chunk for v in row])
         timings["closure"] = time.monotonic() - started
         for number, sql in enumerate(statements(d), 1):
-            if sql is COUNT_TOTAL_FROM_DAILY and not totals:
-                continue
             t0 = time.monotonic()
             cursor.execute(sql)
             timings[f"step{number:02d}"] = time.monotonic() - t0
@@ -153,7 +139,7 @@ def rebuild(using: str = "default", *, verbose=None) -> dict[str, float]:
                 verbose(f"  {number:2d}. {sql[:70]}… {timings[f'step{number:02d}']:.1f}s")
         triggers.install(using)
         if connection.vendor == "postgresql":
-            for table in tables:
+            for table in TABLES:
                 cursor.execute(f"ANALYZE {table}")
     timings["total"] = time.monotonic() - started
     return timings

@@ -2,9 +2,13 @@
 
 `Snapshot` answers every figure for a set of units (the chosen unit and the units directly below
 it) with a handful of grouped queries on the rollup tables, each an exact look-up on `unit_id IN
-(...)` (rows are ancestor-expanded). Distinct counts (coverage, study rate, …) come from
-DistinctDaily when the range starts on or before the first record of the subtree (then summing
-"officers first seen that day" is exact); otherwise they are counted live from the records.
+(...)` (rows are ancestor-expanded). Counts (场次, 人次, talks, pledges) are by the unit of the record.
+Rates of the roster (coverage, study, exam and pledge rates) are about the *current* roster: the
+numerator is the roster officers (serving or seconded now in the subtree, of the campaign's
+categories) with a counted record in the range, wherever it was filed, so numerator ⊆ denominator
+and numerator + uncovered = denominator. They come from DistinctDaily (keyed by the officer's current
+unit) when the range starts on or before the subtree's first record (then summing "officers first
+seen that day" is exact); otherwise they are counted live from the roster.
 
 The `*_records` functions return the records a figure counts, always starting from
 `.within(scope)`; a test checks for every figure that they agree with the value.
@@ -16,7 +20,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import Concat
+from django.db.models.lookups import StartsWith
 from django.utils import timezone
 
 from zhengdun.activities.models import (
@@ -33,6 +39,7 @@ from zhengdun.campaigns.models import (
     ActionCompletion,
     ActionKind,
     Campaign,
+    CampaignScopeUnit,
     ancestor_paths,
 )
 from zhengdun.campaigns.services import target_units_q
@@ -225,11 +232,15 @@ class Snapshot:
 
     @cached_property
     def distinct(self) -> dict[int, dict[str, int]]:
-        """unit -> kind -> distinct officers with a record in the range."""
+        """unit -> kind -> roster officers (now in the unit's subtree, of the campaign's categories)
+        with a record in the range."""
         c = self.ctx
         keyed = Q(kind__in=CAMPAIGN_DISTINCT, campaign_id=c.campaign_key) | Q(
             ~Q(kind__in=CAMPAIGN_DISTINCT), campaign_id=0)
-        rows = (self._rollup(DistinctDaily).filter(keyed, date__lte=c.date_to).values("unit_id", "kind")
+        rows = self._rollup(DistinctDaily).filter(keyed, date__lte=c.date_to)
+        if c.categories:
+            rows = rows.filter(category__in=c.categories)
+        rows = (rows.values("unit_id", "kind")
                 .annotate(inside=Sum("n", filter=Q(date__gte=c.date_from)), early=Sum("n", filter=Q(date__lt=c.date_from)))
                 .order_by())
         out: dict = {i: {} for i in self.ids}
@@ -239,7 +250,7 @@ class Snapshot:
                 # tell whether they also have one inside it, so count from the records.
                 unit = self.by_id[r["unit_id"]]
                 self.live_fallbacks.append((unit.id, r["kind"]))
-                out[r["unit_id"]][r["kind"]] = distinct_officers(c.with_unit(unit), r["kind"]).count()
+                out[r["unit_id"]][r["kind"]] = officers_with(c.with_unit(unit), r["kind"]).count()
             else:
                 out[r["unit_id"]][r["kind"]] = int(r["inside"] or 0)
         return out
@@ -327,39 +338,33 @@ def pledge_records(c: Ctx) -> QuerySet[PledgeLetter]:
     return qs.select_related("unit", "officer").order_by("-signed_date", "-id")
 
 
-def _officer_sources(c: Ctx, kind: str) -> QuerySet:
-    """Source rows whose officers a distinct figure counts (the officer's unit at the time)."""
+def _officer_records(c: Ctx, kind: str) -> QuerySet:
+    """The records of one officer (OuterRef "pk") that a distinct figure counts: in the date range
+    (and the campaign), wherever they were filed — coverage-type rates are about the officers now on
+    the roster, whose records may predate a transfer."""
+    officer = OuterRef("pk")
     if kind == "part":
-        rows = ActivityParticipant.objects.filter(unit__path__startswith=c.unit.path, date__gte=c.date_from,
-                                                  date__lte=c.date_to)
+        rows = ActivityParticipant.objects.filter(officer=officer, date__gte=c.date_from, date__lte=c.date_to)
         return rows.filter(activity__campaign=c.campaign) if c.campaign else rows
     if kind == "study":
-        return StudyRecord.objects.filter(unit__path__startswith=c.unit.path, date__gte=c.date_from,
-                                          date__lte=c.date_to)
+        return StudyRecord.objects.filter(officer=officer, date__gte=c.date_from, date__lte=c.date_to)
     if kind in ("exam", "pass"):
-        rows = ExamAttempt.objects.filter(unit__path__startswith=c.unit.path, status=AttemptStatus.SUBMITTED,
+        rows = ExamAttempt.objects.filter(officer=officer, status=AttemptStatus.SUBMITTED,
                                           submitted_on__gte=c.date_from, submitted_on__lte=c.date_to)
         return rows.filter(passed=True) if kind == "pass" else rows
     if kind == "pledge":
-        rows = PledgeLetter.objects.filter(unit__path__startswith=c.unit.path, signed_date__gte=c.date_from,
-                                           signed_date__lte=c.date_to)
+        rows = PledgeLetter.objects.filter(officer=officer, signed_date__gte=c.date_from, signed_date__lte=c.date_to)
         return rows.filter(campaign=c.campaign) if c.campaign else rows
     raise ValueError(kind)
 
 
-def distinct_officers(c: Ctx, kind: str) -> QuerySet:
-    """Distinct officer ids with a counted record (used for the live count)."""
-    return _officer_sources(c, kind).values("officer_id").distinct().order_by()
-
-
 def officers_with(c: Ctx, kind: str) -> QuerySet[Officer]:
-    """The officers behind a distinct count (numerator list)."""
-    return (Officer.objects.within(c.scope).filter(pk__in=_officer_sources(c, kind).values("officer_id"))
-            .select_related("unit").order_by("unit__path", "name", "id"))
+    """The numerator of a rate: roster officers (the denominator's set) with a counted record."""
+    return roster(c).filter(Exists(_officer_records(c, kind)))
 
 
 def roster(c: Ctx) -> QuerySet[Officer]:
-    """Officers who should take part: serving or seconded in the subtree (and of the campaign's categories)."""
+    """Officers who should take part: now serving or seconded in the subtree (and of the campaign's categories)."""
     qs = _subtree(Officer.objects.within(c.scope), c).filter(status__in=ROSTER_STATUSES)
     if c.categories:
         qs = qs.filter(category__in=c.categories)
@@ -367,8 +372,8 @@ def roster(c: Ctx) -> QuerySet[Officer]:
 
 
 def roster_without(c: Ctx, kind: str) -> QuerySet[Officer]:
-    """未覆盖: roster officers with no counted record."""
-    return roster(c).exclude(pk__in=_officer_sources(c, kind).values("officer_id"))
+    """未覆盖: roster officers with no counted record (numerator + uncovered = roster)."""
+    return roster(c).exclude(Exists(_officer_records(c, kind)))
 
 
 def _required_actions(c: Ctx) -> QuerySet[Action]:
@@ -381,10 +386,25 @@ def _required_actions(c: Ctx) -> QuerySet[Action]:
     return qs.select_related("unit", "campaign").order_by("deadline", "id")
 
 
+def _completion_of_a_target() -> Q:
+    """The completion's unit is a target of its action (SQL mirror of campaigns.services.target_units_q):
+    below the issuer, active, of the action's kinds and levels, inside the campaign's participating
+    roots. A completion of any other unit is not counted."""
+    unit_kind = Concat(Value(","), F("unit__kind"), Value(","))
+    unit_level = Concat(Value(","), F("unit__level"), Value(","))
+    roots = CampaignScopeUnit.objects.filter(StartsWith(OuterRef("unit__path"), F("unit__path")),
+                                             campaign_id=OuterRef("action__campaign_id"))
+    return (Q(unit__path__startswith=F("action__unit__path")) & ~Q(unit_id=F("action__unit_id"))
+            & Q(unit__is_active=True)
+            & (Q(action__target_kinds="") | Q(action__target_kinds__contains=unit_kind))
+            & (Q(action__target_levels="") | Q(action__target_levels__contains=unit_level))
+            & Q(Exists(roots)))
+
+
 def completion_records(c: Ctx, *, statuses) -> QuerySet[ActionCompletion]:
     qs = _subtree(ActionCompletion.objects.within(c.scope), c).filter(
-        status__in=statuses, action__kind=ActionKind.REQUIRED, action__deadline__gte=c.date_from,
-        action__deadline__lte=c.date_to)
+        _completion_of_a_target(), status__in=statuses, action__kind=ActionKind.REQUIRED,
+        action__deadline__gte=c.date_from, action__deadline__lte=c.date_to)
     if c.campaign:
         qs = qs.filter(action__campaign=c.campaign)
     return qs.select_related("unit", "action").order_by("action__deadline", "action_id", "unit__path")

@@ -7,15 +7,15 @@ ROLLUP_MODELS = ["UnitAncestor", "CountDaily", "DistinctFirst", "DistinctDaily",
 
 def create_tables(apps, schema_editor):
     # The rollup models are managed=False (so the audit triggers skip them); their tables, with
-    # the unique keys the triggers upsert on, are created here from the models themselves.
+    # the unique keys the triggers upsert on, are created here from the models themselves — in their
+    # current shape (a model removed since is skipped). Filling them from the records and installing
+    # the triggers is left to the latest stats migration (0003), which runs the current rebuild.
     from zhengdun.stats import models as stats_models
 
     for name in ROLLUP_MODELS:
-        schema_editor.create_model(getattr(stats_models, name))
-    # Fill them from any records already there, and install the triggers that keep them current.
-    from zhengdun.stats.rollups import rebuild
-
-    rebuild(using=schema_editor.connection.alias)
+        model = getattr(stats_models, name, None)
+        if model is not None and model._meta.db_table not in schema_editor.connection.introspection.table_names():
+            schema_editor.create_model(model)
 
 
 def drop_tables(apps, schema_editor):
@@ -24,7 +24,9 @@ def drop_tables(apps, schema_editor):
 
     triggers.uninstall(using=schema_editor.connection.alias)
     for name in reversed(ROLLUP_MODELS):
-        schema_editor.delete_model(getattr(stats_models, name))
+        model = getattr(stats_models, name, None)
+        if model is not None:
+            schema_editor.delete_model(model)
 
 
 class Migration(migrations.Migration):

@@ -1,14 +1,14 @@
 """stats_counttotal: CountDaily without the date (the dashboard's default range reads it).
-Created from the model, filled from stats_countdaily (already equal to the records, so no full
-`rebuild-rollups` is needed), then the triggers are installed again to maintain it. On PostgreSQL
-also the covering indexes of rollups.COVERING_INDEXES (index-only reads for the dashboard)."""
+Created from the model and filled from stats_countdaily; the triggers that maintain it are
+installed by the latest stats migration (0003, which rebuilds every rollup with the current code).
+On PostgreSQL also the covering indexes of rollups.COVERING_INDEXES (index-only reads for the
+dashboard)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 
 def create_table(apps, schema_editor):
-    from zhengdun.stats import triggers
     from zhengdun.stats.models import CountTotal
     from zhengdun.stats.rollups import COUNT_TOTAL_FROM_DAILY, COVERING_INDEXES
 
@@ -22,18 +22,17 @@ def create_table(apps, schema_editor):
             for sql in COVERING_INDEXES:
                 cursor.execute(sql)
             cursor.execute("ANALYZE stats_counttotal")
-    triggers.install(using=connection.alias)
 
 
 def drop_table(apps, schema_editor):
     from zhengdun.stats import triggers
     from zhengdun.stats.models import CountTotal
 
+    triggers.uninstall(using=schema_editor.connection.alias)
     schema_editor.delete_model(CountTotal)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS stats_distinctdaily_cover")
         schema_editor.execute("DROP INDEX IF EXISTS stats_actionroll_cover")
-    triggers.install(using=schema_editor.connection.alias)
 
 
 class Migration(migrations.Migration):
