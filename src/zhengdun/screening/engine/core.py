@@ -18,6 +18,9 @@ from .pipeline import (
     build_steps,
     parse_rules,
     runnable_rules,
+    SUMMARY_TABLE,
+    summarised_files,
+    summary_validation_queries,
     validation_queries,
 )
 
@@ -83,31 +86,27 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         timings["read"] = time.time() - t0
         prog("read", timings["read"])
         t0 = time.time()
-        for file, col, problem, sql in validation_queries(be.dialect, present):
-            fname = os.path.basename(paths[file])
-            bad = be.query(sql, file=fname)
-            if bad and problem.startswith("row: "):
-                ex = ", ".join(repr(r[0]) for r in bad)
-                raise ScreeningInputError(f"{fname}: column {col}: {problem[5:]} (officer_id {ex})",
-                                          file=fname, column=col)
-            if bad:
-                n = sum(int(r[1]) for r in bad)
-                ex = ", ".join(repr(r[0]) for r in bad)
-                more = "" if len(bad) < 3 else " (or more)"
-                raise ScreeningInputError(
-                    f"{fname}: column {col}: {n}{more} row(s) where the value {problem}; e.g. {ex}",
-                    file=fname, column=col)
+        summarised = summarised_files(be.dialect, present, run)
+        for file, col, problem, sql in validation_queries(be.dialect, present - summarised):
+            _check(be, os.path.basename(paths[file]), col, problem, sql)
         timings["validate"] = time.time() - t0
         prog("validate", timings["validate"])
         for stem in paths:
-            counts[stem] = be.count(f"src_{stem}")
+            if stem not in summarised:
+                counts[stem] = be.count(f"src_{stem}")
         active = None
-        if "enterprises" in present:
+        if "enterprises" in present and "enterprises" not in summarised:
             active = active_spellings([r[0] for r in be.query(active_status_query())])
         steps = build_steps(be.dialect, present, run, as_of, active_values=active)
         t0 = time.time()
         for step in steps:
             be.run_step(step)
+            for file in summarised:
+                if step.name == SUMMARY_TABLE[file]:
+                    # the file's own checks, from the summary of the scan that just ran
+                    for _f, col, problem, sql in summary_validation_queries(be.dialect, file):
+                        _check(be, os.path.basename(paths[file]), col, problem, sql)
+                    counts[file] = int(be.query(f"SELECT n_rows FROM {step.name}")[0][0])
         timings["match+rules"] = time.time() - t0
         rows = be.fetch_hits() if any(s.name == "hits" for s in steps) else []
     finally:
@@ -119,6 +118,20 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
     prog("done", timings["total"], len(hits))
     return ScreenResult(hits=hits, rules_run=run, rules_skipped=skipped, counts=counts, timings=timings,
                         as_of=as_of, engine=engine)
+
+
+def _check(be, fname: str, col: str, problem: str, sql: str) -> None:
+    """Run one validation query; raise ScreeningInputError naming file and column on offending rows."""
+    bad = be.query(sql, file=fname)
+    if bad and problem.startswith("row: "):
+        ex = ", ".join(repr(r[0]) for r in bad)
+        raise ScreeningInputError(f"{fname}: column {col}: {problem[5:]} (officer_id {ex})", file=fname, column=col)
+    if bad:
+        n = sum(int(r[1]) for r in bad)
+        ex = ", ".join(repr(r[0]) for r in bad)
+        more = "" if len(bad) < 3 else " (or more)"
+        raise ScreeningInputError(f"{fname}: column {col}: {n}{more} row(s) where the value {problem}; e.g. {ex}",
+                                  file=fname, column=col)
 
 
 def write_hits(hits: list[Hit], out_path: str) -> None:

@@ -13,6 +13,8 @@ from .readers import check_columns, header
 
 
 class DuckDialect(Dialect):
+    single_pass = True
+
     def nname(self, expr: str) -> str:
         return f"zd_nname({expr})"
 
@@ -54,6 +56,7 @@ class DuckBackend:
         self.con.create_function("zd_nname", _nname_arrow, ["VARCHAR"], "VARCHAR", type="arrow",
                                  null_handling="special", side_effects=False)
         self.progress = progress or (lambda *a, **k: None)
+        self.sources: dict[str, str] = {}
 
     # -- sources
     def register_source(self, stem: str, path: str) -> None:
@@ -70,11 +73,16 @@ class DuckBackend:
             src = (f"SELECT {', '.join(_q(c) + ' AS ' + c for c in want)} FROM read_csv({p}, header = true, "
                    f"auto_detect = false, columns = {coldef}, delim = ',', quote = '\"', escape = '\"', "
                    f"strict_mode = true)")
-        big = stem in ("enterprises", "cases") and not path.endswith(".parquet")
+        csv = not path.endswith(".parquet")
+        self.sources[stem] = name
         try:
-            if big:
-                # read a large CSV once; every later step scans the in-memory copy
+            if csv and stem == "cases":
+                # read once; validation and the case rule scan the in-memory copy
                 self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
+            elif csv and stem == "enterprises":
+                # the largest file is read exactly once, by the single-pass scan (pipeline ent_scan),
+                # which reports its read errors against this file (Step.reads)
+                self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
             else:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
@@ -95,7 +103,13 @@ class DuckBackend:
     def run_step(self, step: Step) -> None:
         t0 = time.time()
         kind = "TABLE" if step.materialise else "VIEW"
-        self.con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
+        try:
+            self.con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
+        except (self.duckdb.InvalidInputException, self.duckdb.ConversionException, self.duckdb.IOException) as exc:
+            if step.reads and step.reads in self.sources:
+                name = self.sources[step.reads]
+                raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
+            raise
         self.progress(step.name, time.time() - t0)
 
     def fetch_hits(self) -> list[tuple]:

@@ -83,6 +83,9 @@ class Dialect:
         """True when ``pattern`` occurs anywhere in ``expr``."""
         raise NotImplementedError
 
+    # DuckDB: the enterprise file is read once, its validation summaries computed in the same pass
+    single_pass = False
+
     def hkey(self, *exprs: str) -> str:
         """A 64-bit hash of the values: the blocking keys are probed as integers."""
         raise NotImplementedError
@@ -102,6 +105,7 @@ class Step:
     name: str
     sql: str
     materialise: bool = True
+    reads: str | None = None  # source file first read by this step: its read errors name that file
 
 
 def _in(values) -> str:
@@ -152,6 +156,37 @@ def validation_queries(d: Dialect, present: set[str]) -> list[tuple[str, str, st
                     "WHERE lower(trim(coalesce(status, ''))) = 'departed' AND trim(coalesce(left_date, '')) = '' "
                     "ORDER BY v LIMIT 3"))
     return out
+
+
+# checked columns whose values the single-pass scan summarises as histograms (value -> rows)
+SUMMARY_HIST = {"enterprises": ("region_code", "status", "person_role", "share_ratio")}
+SUMMARY_TABLE = {"enterprises": "ent_scan"}
+
+
+def summary_validation_queries(d: Dialect, file: str) -> list[tuple[str, str, str, str]]:
+    """The checks of ``file`` run on the summary its single-pass scan made (same problems, same
+    messages as validation_queries)."""
+    table = SUMMARY_TABLE[file]
+    out = []
+    for q_file, col, problem, sql in validation_queries(d, {file}):
+        if q_file != file:
+            continue
+        if problem == "is empty":
+            sql = f"SELECT 'empty' AS v, e_{col} AS n FROM {table} WHERE e_{col} > 0"
+        else:
+            grouped = f"(SELECT {col} AS v0, count(*) AS n FROM src_{file} GROUP BY {col})"
+            assert grouped in sql, (file, col)
+            sql = sql.replace(grouped, f"(SELECT unnest(map_keys(h_{col})) AS v0, unnest(map_values(h_{col})) AS n "
+                                       f"FROM {table} UNION ALL SELECT NULL AS v0, z_{col} AS n FROM {table} "
+                                       f"WHERE z_{col} > 0)")
+        out.append((q_file, col, problem, sql))
+    return out
+
+
+def summarised_files(d: Dialect, present: set[str], rules: list[str]) -> set[str]:
+    """Files validated from their single-pass summary instead of separate queries."""
+    needs_ent = any(r in rules for r in ("officer_business", "relative_business"))
+    return {"enterprises"} if d.single_pass and needs_ent and "enterprises" in present else set()
 
 
 # ------------------------------------------------------------------ identity features
@@ -283,7 +318,7 @@ def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = Non
     # ``active_values``: the raw spellings of 'active' in the file (read off its distinct values), so
     # the filter is a plain IN list the reader can apply while scanning
     if active_values is None:
-        active = "lower(trim(coalesce(status, ''))) = 'active'"
+        active = "(status = 'active' OR lower(trim(coalesce(status, ''))) = 'active')"
     else:
         active = f"status IN {_in(active_values)}" if active_values else "1 = 0"
     b8 = "CASE WHEN {bl}(idk) = 15 THEN '19' || substr(idk, 7, 6) ELSE substr(idk, 7, 8) END"
@@ -309,21 +344,43 @@ SELECT DISTINCT h FROM (
     # IDs of 15 or 18 bytes are plain ASCII (the common case) and are keyed as they are; only the
     # others (spaces, full-width digits) go through the cleaning translate().
     idk = f"CASE WHEN {d.bytelen(raw)} = 18 OR {d.bytelen(raw)} = 15 THEN {raw} ELSE {sql_clean_id(raw)} END"
-    steps.append(Step("ent_pre", f"""
+    keyed = (f"({d.hkey('idk')} IN (SELECT h FROM k_id) "
+             f"OR {d.hkey('name_raw', 'substr(idk, 15, 4)')} IN (SELECT h FROM k_nm) "
+             f"OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm))")
+    dirty = f"CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END"
+    norm = ("credit_code, enterprise_name, trim(coalesce(region_code, '')) AS region_code, "
+            "lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS id_raw, "
+            "lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio")
+    idk_src = idk.replace(raw, "person_id_number")
+    if d.single_pass:
+        # One scan of the file does everything: the validation summaries (value histograms of the
+        # checked columns, see summary_validation_queries), the row count, and the candidate rows.
+        # Keys of inactive rows are NULL, so their probes cost nothing.
+        hist = ", ".join(f"histogram({c}) AS h_{c}, count_if({c} IS NULL) AS z_{c}"
+                         for c in SUMMARY_HIST["enterprises"])
+        pack = ("credit_code := credit_code, enterprise_name := enterprise_name, "
+                "region_code := trim(coalesce(region_code, '')), status := lower(trim(coalesce(status, ''))), "
+                "name_raw := person_name, id_raw := person_id_number, "
+                "person_role := lower(trim(coalesce(person_role, ''))), share_ratio := trim(share_ratio), "
+                "idk := idk, keyed := keyed, dirty := dirty")
+        steps.append(Step("ent_scan", f"""
+SELECT count(*) AS n_rows, {hist},
+       count_if(credit_code IS NULL OR (credit_code < '!' AND trim(credit_code) = '')) AS e_credit_code,
+       list(struct_pack({pack})) FILTER (WHERE act AND (keyed OR dirty = 1)) AS cand
+FROM (
+  SELECT s.*, {keyed.replace('name_raw', 'person_name')} AS keyed,
+         CASE WHEN act THEN {dirty.replace('name_raw', 'person_name')} ELSE 0 END AS dirty
+  FROM (SELECT credit_code, enterprise_name, region_code, status, person_name, person_id_number, person_role,
+               share_ratio, ({active}) AS act, CASE WHEN {active} THEN {idk_src} END AS idk
+        FROM src_enterprises) s
+) x""", reads="enterprises"))
+        steps.append(Step("ent_pre", "SELECT unnest(cand, recursive := true) FROM ent_scan"))
+    else:
+        steps.append(Step("ent_pre", f"""
 SELECT * FROM (
-  SELECT e.*,
-    ({d.hkey('idk')} IN (SELECT h FROM k_id)
-      OR {d.hkey('name_raw', 'substr(idk, 15, 4)')} IN (SELECT h FROM k_nm)
-      OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm)) AS keyed,
-    CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END AS dirty
-  FROM (
-    SELECT credit_code, enterprise_name, trim(coalesce(region_code, '')) AS region_code,
-           lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS {raw},
-           lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio,
-           {idk.replace(raw, 'person_id_number')} AS idk
-    FROM src_enterprises WHERE {active}
-  ) e
-) x WHERE keyed OR dirty = 1"""))
+  SELECT e.*, {keyed} AS keyed, {dirty} AS dirty
+  FROM (SELECT {norm}, {idk_src} AS idk FROM src_enterprises WHERE {active}) e
+) x WHERE keyed OR dirty = 1""", reads="enterprises"))
     steps.append(Step("ent_names", f"""
 SELECT raw, name_n FROM (
   SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre WHERE dirty = 1) a0) a
