@@ -164,12 +164,14 @@ def test_reminders_are_created_once_a_day(cast, campaign):
     late = issue(cast.admin_a, campaign, cast.county_a, "已逾期", deadline=today - dt.timedelta(days=2))
     issue(cast.admin_a, campaign, cast.county_a, "还早", deadline=today + dt.timedelta(days=20))
     completion_declare(actor=cast.clerk_a, action=late, unit=cast.court_a, note="done", today=today)
-    assert reminders_send(today=today) == 3  # soon: court + police; late: police only
+    # soon: court + police; late: police only; and the county office's digest of the late action
+    assert reminders_send(today=today) == 4
     assert reminders_send(today=today) == 0
     kinds = set(Notification.objects.values_list("unit__code", "action__title", "kind"))
-    assert kinds == {("CAFY", "快到期", "due_soon"), ("CAGA", "快到期", "due_soon"), ("CAGA", "已逾期", "overdue")}
+    assert kinds == {("CAFY", "快到期", "due_soon"), ("CAGA", "快到期", "due_soon"), ("CAGA", "已逾期", "overdue"),
+                     ("CA", "已逾期", "digest")}
     assert soon.id
-    assert reminders_send(today=today + dt.timedelta(days=1)) == 3
+    assert reminders_send(today=today + dt.timedelta(days=1)) == 4
 
 
 def test_notification_list_is_scoped(cast, campaign, client_for):

@@ -73,12 +73,16 @@ def participant_officers(*, scope: Scope, unit: Unit) -> QuerySet[Officer]:
     return officers.select_related("unit").order_by("unit__path", "name", "id")
 
 
-def evidence_get(*, scope: Scope, evidence_id: int) -> EvidenceFile | None:
-    """An evidence file in scope (an officer also reaches the scan of their own pledge)."""
+def _evidence_readable(scope: Scope) -> QuerySet[EvidenceFile]:
+    """Evidence files in scope (an officer also reaches the scan of their own pledge)."""
     files = EvidenceFile.objects.within(scope)
     if scope.officer_id:
         files = files | EvidenceFile.objects.filter(pledge__officer_id=scope.officer_id)
-    return files.filter(pk=evidence_id).first()
+    return files
+
+
+def evidence_get(*, scope: Scope, evidence_id: int) -> EvidenceFile | None:
+    return _evidence_readable(scope).filter(pk=evidence_id).first()
 
 
 # --- talks (confidential) ----------------------------------------------------------------------
@@ -132,6 +136,41 @@ def pledge_list(*, scope: Scope, unit: Unit | None = None, campaign: Campaign | 
 
 def pledge_evidence(*, pledge_ids: list[int]) -> dict[int, EvidenceFile]:
     return {f.pledge_id: f for f in EvidenceFile.objects.filter(pledge_id__in=pledge_ids)}
+
+
+# --- one officer (the officer file, 一人一档) ---------------------------------------------------
+
+def officer_participations(*, scope: Scope, officer: Officer) -> QuerySet[ActivityParticipant]:
+    """The activities an officer took part in (roster participation), newest first. A participation
+    row carries the officer's unit, so it is in scope wherever the officer is, even when the activity
+    was held by a unit above (whose record the viewer may not read: see activities_readable)."""
+    return (ActivityParticipant.objects.within(scope).filter(officer=officer)
+            .select_related("activity__activity_type", "activity__unit").order_by("-date", "-activity_id"))
+
+
+def activities_readable(*, scope: Scope, activity_ids: list[int]) -> set[int]:
+    """Which of these activity records the viewer may open (one query)."""
+    return set(ActivityRecord.objects.within(scope).filter(pk__in=activity_ids).values_list("pk", flat=True))
+
+
+def officer_talks(*, scope: Scope, officer: Officer) -> QuerySet[TalkRecord]:
+    """Talks with the officer on either side (talked to, or the talker), under the talk rules of
+    talk_list: confidential ones only for office administrators of the subtree and the two people."""
+    return (talk_list(scope=scope).filter(Q(officer=officer) | Q(talker=officer))
+            .select_related("talker__unit", "officer__unit"))
+
+
+def officer_pledges(*, scope: Scope, officer: Officer) -> QuerySet[PledgeLetter]:
+    return pledge_list(scope=scope).filter(officer=officer)
+
+
+def pledge_scans_readable(*, scope: Scope, pledge_ids: list[int]) -> dict[int, EvidenceFile]:
+    """The scan of each pledge that the viewer may download (same rule as evidence_get), one query."""
+    files = _evidence_readable(scope).filter(pledge_id__in=pledge_ids).order_by("id")
+    result: dict[int, EvidenceFile] = {}
+    for f in files:
+        result.setdefault(f.pledge_id, f)
+    return result
 
 
 def officer_choices(*, scope: Scope, unit: Unit | None = None) -> QuerySet[Officer]:

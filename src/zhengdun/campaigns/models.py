@@ -414,10 +414,12 @@ class NotificationKind(models.TextChoices):
     DUE_SOON = "due_soon", _("即将到期")
     OVERDUE = "overdue", _("已逾期")
     RETURNED = "returned", _("被退回")
+    DIGEST = "digest", _("落实汇总")  # to the issuing office: its action's overdue / returned target units
 
 
 class Notification(UnitScoped):
-    """An in-app reminder to a unit about one action; at most one per (unit, action, kind, day)."""
+    """An in-app reminder to a unit about one action; at most one per (unit, action, kind, day).
+    A DIGEST goes to the issuing office (`unit` = the action's unit) and links to its matrix."""
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("类型"), max_length=10, choices=NotificationKind.choices)

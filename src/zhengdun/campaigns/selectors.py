@@ -232,4 +232,4 @@ def notification_list(*, scope: Scope, unit: Unit | None = None, unread_only: bo
 
 
 def notification_get(*, scope: Scope, notification_id: int) -> Notification | None:
-    return Notification.objects.within(scope).select_related("unit").filter(pk=notification_id).first()
+    return Notification.objects.within(scope).select_related("unit", "action").filter(pk=notification_id).first()

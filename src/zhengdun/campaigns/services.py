@@ -10,7 +10,7 @@ import copy
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -335,6 +335,13 @@ def target_units_q(action: Action) -> Q:
 
 
 def reminders_send(*, today: dt.date | None = None) -> int:
+    """The daily reminder run: unit reminders (unit_reminders_send) and the issuing offices' digests
+    (office_digests_send). Idempotent per day: returns how many notifications are new."""
+    today = today or timezone.localdate()
+    return unit_reminders_send(today=today) + office_digests_send(today=today)
+
+
+def unit_reminders_send(*, today: dt.date | None = None) -> int:
     """Create in-app reminders for every unit whose action is yellow (due within YELLOW_DAYS) or red
     (overdue) and not done, in campaigns still running. Idempotent per day: returns how many new."""
     today = today or timezone.localdate()
@@ -362,6 +369,46 @@ def reminders_send(*, today: dt.date | None = None) -> int:
             Notification.objects.bulk_create(rows, batch_size=1000)
             created += len(rows)
     return created
+
+
+def office_digests_send(*, today: dt.date | None = None) -> int:
+    """A daily digest to each issuing office: for each of its required actions in a running campaign,
+    how many target units are overdue (deadline passed, not declared; returned ones included) and how
+    many have a declaration returned and not yet re-declared. The units get their own reminders; the
+    office gets one line per action, linking to its matrix, so it does not have to read theirs.
+    An action with nothing overdue or returned sends nothing. Idempotent per day (one digest per
+    action and day): returns how many are new."""
+    today = today or timezone.localdate()
+    returned = ActionCompletion.objects.filter(action=OuterRef("pk"), status=CompletionStatus.RETURNED)
+    actions = list(Action.objects.filter(kind=ActionKind.REQUIRED, campaign__start_date__lte=today,
+                                         campaign__end_date__gte=today)
+                   .filter(Q(deadline__lt=today) | Exists(returned)).select_related("unit", "campaign"))
+    sent = set(Notification.objects.filter(kind=NotificationKind.DIGEST, day=today,
+                                           action__in=[a.id for a in actions]).values_list("action_id", flat=True))
+    rows = []
+    for action in actions:
+        if action.id in sent:
+            continue
+        done = ActionCompletion.objects.filter(action=action, status__in=DONE_STATUSES).values("unit_id")
+        back = ActionCompletion.objects.filter(action=action, status=CompletionStatus.RETURNED).values("unit_id")
+        counts = Unit.objects.filter(target_units_q(action)).aggregate(
+            total=Count("pk"), open=Count("pk", filter=~Q(pk__in=done)), returned=Count("pk", filter=Q(pk__in=back)))
+        overdue = counts["open"] if action.deadline < today else 0
+        if not (overdue or counts["returned"]):
+            continue
+        values = {"title": action.title, "deadline": action.deadline.strftime("%Y-%m-%d"), "overdue": overdue,
+                  "returned": counts["returned"], "total": counts["total"]}
+        if overdue:
+            message = _("“%(title)s”已过完成时限（%(deadline)s）：%(overdue)d 个对象单位逾期未完成"
+                        "（其中被退回 %(returned)d 个），共 %(total)d 个对象单位") % values
+        else:
+            message = _("“%(title)s”：%(returned)d 个对象单位的申报被退回、尚未重新申报"
+                        "（共 %(total)d 个对象单位，时限 %(deadline)s）") % values
+        rows.append(Notification(unit_id=action.unit_id, action=action, kind=NotificationKind.DIGEST, day=today,
+                                 message=message[:300]))
+    with audited(actor=None, action="reminders.digest"):
+        Notification.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)  # a concurrent run
+    return len(rows)
 
 
 def notification_mark_read(*, actor: User, notification: Notification) -> None:

@@ -22,7 +22,7 @@ from zhengdun.campaigns.forms import (
     TemplateEditForm,
 )
 from zhengdun.campaigns.lights import LIGHT_CSS, LIGHT_LABELS
-from zhengdun.campaigns.models import ActionKind
+from zhengdun.campaigns.models import ActionKind, NotificationKind
 from zhengdun.org.access import STAFF_ROLES, access_policy, get_scope
 from zhengdun.org.models import Role
 
@@ -418,4 +418,7 @@ def notification_read(request, notification_id):
     if note is None:
         raise Http404(_("未找到该提醒"))
     services.notification_mark_read(actor=request.user, notification=note)
+    if note.kind == NotificationKind.DIGEST:  # the issuing office's digest: its matrix, units needing attention
+        return redirect(f"{_url('campaigns:office_matrix')}?unit={note.unit_id}&campaign={note.action.campaign_id}"
+                        "&attention=1")
     return redirect(f"{_url('campaigns:action_detail', action_id=note.action_id)}?unit={note.unit_id}")
