@@ -16,10 +16,11 @@ from .pipeline import (
     active_spellings,
     active_status_query,
     build_steps,
+    is_summary,
     parse_rules,
     runnable_rules,
-    SUMMARY_TABLE,
     summarised_files,
+    summary_status_query,
     summary_validation_queries,
     validation_queries,
 )
@@ -86,7 +87,7 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         timings["read"] = time.time() - t0
         prog("read", timings["read"])
         t0 = time.time()
-        summarised = summarised_files(be.dialect, present, run)
+        summarised = summarised_files(be.dialect, present)
         for file, col, problem, sql in validation_queries(be.dialect, present - summarised):
             _check(be, os.path.basename(paths[file]), col, problem, sql)
         timings["validate"] = time.time() - t0
@@ -97,16 +98,25 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         active = None
         if "enterprises" in present and "enterprises" not in summarised:
             active = active_spellings([r[0] for r in be.query(active_status_query())])
-        steps = build_steps(be.dialect, present, run, as_of, active_values=active)
+        csv_files = frozenset(stem for stem, path in paths.items() if path.endswith(".csv"))
+        steps = build_steps(be.dialect, present, run, as_of, active_values=active, csv_files=csv_files)
         t0 = time.time()
-        for step in steps:
+        i = 0
+        while i < len(steps):
+            step = steps[i]
             be.run_step(step)
-            for file in summarised:
-                if step.name == SUMMARY_TABLE[file]:
-                    # the file's own checks, from the summary of the scan that just ran
-                    for _f, col, problem, sql in summary_validation_queries(be.dialect, file):
-                        _check(be, os.path.basename(paths[file]), col, problem, sql)
-                    counts[file] = int(be.query(f"SELECT n_rows FROM {step.name}")[0][0])
+            file = is_summary(step)
+            if file:
+                # the file's checks, from the scan that just ran; nothing has been written yet
+                for _f, col, problem, sql in summary_validation_queries(be.dialect, file):
+                    _check(be, os.path.basename(paths[file]), col, problem, sql)
+                counts[file] = int(be.query(f"SELECT n_rows FROM {step.name}")[0][0])
+                if file == "enterprises":
+                    active = active_spellings([r[0] for r in be.query(summary_status_query(file)) if r[0] is not None])
+                    rest = build_steps(be.dialect, present, run, as_of, active_values=active, csv_files=csv_files)
+                    assert [s.name for s in rest[: i + 1]] == [s.name for s in steps[: i + 1]]
+                    steps = steps[: i + 1] + rest[i + 1:]
+            i += 1
         timings["match+rules"] = time.time() - t0
         rows = be.fetch_hits() if any(s.name == "hits" for s in steps) else []
     finally:

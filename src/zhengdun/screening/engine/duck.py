@@ -13,7 +13,7 @@ from .readers import check_columns, header
 
 
 class DuckDialect(Dialect):
-    single_pass = True
+    summary_scan = True
 
     def nname(self, expr: str) -> str:
         return f"zd_nname({expr})"
@@ -80,8 +80,8 @@ class DuckBackend:
                 # read once; validation and the case rule scan the in-memory copy
                 self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
             elif csv and stem == "enterprises":
-                # the largest file is read exactly once, by the single-pass scan (pipeline ent_scan),
-                # which reports its read errors against this file (Step.reads)
+                # the largest file is not copied into memory: it is read twice, by its summary scan
+                # (validation) and by the candidate pass, which report read errors against it (Step.reads)
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
             else:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")

@@ -83,8 +83,9 @@ class Dialect:
         """True when ``pattern`` occurs anywhere in ``expr``."""
         raise NotImplementedError
 
-    # DuckDB: the enterprise file is read once, its validation summaries computed in the same pass
-    single_pass = False
+    # DuckDB: a large registry's checks come from one aggregate scan (histograms of the checked
+    # columns) instead of one GROUP BY per column
+    summary_scan = False
 
     def hkey(self, *exprs: str) -> str:
         """A 64-bit hash of the values: the blocking keys are probed as integers."""
@@ -158,19 +159,33 @@ def validation_queries(d: Dialect, present: set[str]) -> list[tuple[str, str, st
     return out
 
 
-# checked columns whose values the single-pass scan summarises as histograms (value -> rows)
+# checked columns of large files summarised by one aggregate scan (value -> rows histograms)
 SUMMARY_HIST = {"enterprises": ("region_code", "status", "person_role", "share_ratio")}
-SUMMARY_TABLE = {"enterprises": "ent_scan"}
+SUMMARY_NONEMPTY = {"enterprises": ("credit_code",)}
+
+
+def summary_step(file: str, *, names: bool = False) -> Step:
+    """One scan of ``file``: its row count, a histogram and NULL count of every checked column, the
+    count of empty values of the columns that must not be empty, and (enterprises) how many rows
+    carry each name of our people without a usable ID (the name frequencies of match_steps)."""
+    parts = ["count(*) AS n_rows"]
+    parts += [f"histogram({c}) AS h_{c}, count_if({c} IS NULL) AS z_{c}" for c in SUMMARY_HIST[file]]
+    parts += [f"count_if({c} IS NULL OR ({c} < '!' AND trim({c}) = '')) AS e_{c}" for c in SUMMARY_NONEMPTY[file]]
+    if names:
+        parts.append("histogram(person_name) FILTER (WHERE person_name IN (SELECT name_n FROM noid_names)) AS h_names")
+    return Step(f"{file}_summary", f"SELECT {', '.join(parts)} FROM src_{file}", reads=file)
+
+
+def is_summary(step: Step) -> str | None:
+    """The file a summary step summarises, else None."""
+    return step.name[: -len("_summary")] if step.name.endswith("_summary") and step.reads else None
 
 
 def summary_validation_queries(d: Dialect, file: str) -> list[tuple[str, str, str, str]]:
-    """The checks of ``file`` run on the summary its single-pass scan made (same problems, same
-    messages as validation_queries)."""
-    table = SUMMARY_TABLE[file]
+    """The checks of ``file`` run on its summary (same problems, same messages as validation_queries)."""
+    table = f"{file}_summary"
     out = []
     for q_file, col, problem, sql in validation_queries(d, {file}):
-        if q_file != file:
-            continue
         if problem == "is empty":
             sql = f"SELECT 'empty' AS v, e_{col} AS n FROM {table} WHERE e_{col} > 0"
         else:
@@ -183,10 +198,13 @@ def summary_validation_queries(d: Dialect, file: str) -> list[tuple[str, str, st
     return out
 
 
-def summarised_files(d: Dialect, present: set[str], rules: list[str]) -> set[str]:
-    """Files validated from their single-pass summary instead of separate queries."""
-    needs_ent = any(r in rules for r in ("officer_business", "relative_business"))
-    return {"enterprises"} if d.single_pass and needs_ent and "enterprises" in present else set()
+def summary_status_query(file: str) -> str:
+    return f"SELECT unnest(map_keys(h_status)) FROM {file}_summary"
+
+
+def summarised_files(d: Dialect, present: set[str]) -> set[str]:
+    """Files validated from a summary scan instead of separate queries."""
+    return {f for f in SUMMARY_HIST if f in present} if d.summary_scan else set()
 
 
 # ------------------------------------------------------------------ identity features
@@ -219,7 +237,7 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
 
 # ------------------------------------------------------------------ matching
 
-def match_steps(d: Dialect, reg: str, src: str, src_name: str) -> list[Step]:
+def match_steps(d: Dialect, reg: str, src: str, src_name: str, freq_from_summary: bool = False) -> list[Step]:
     """People <-> registry identity matches. ``reg`` is a table with rec, name_raw, name_n,
     idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region; ``src``.``src_name`` the
     registry's raw name column (for name frequencies). Produces ``{reg}_m``
@@ -271,6 +289,9 @@ FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
 SELECT {src_name} AS name_n, count(*) AS name_rows FROM {src}
 WHERE {src_name} IN (SELECT DISTINCT name_n FROM {reg}_feat WHERE birth_st = 1)
 GROUP BY {src_name}"""
+    if freq_from_summary:  # counted by the file's summary scan (the same counts, without another scan)
+        freq = (f"SELECT unnest(map_keys(h_names)) AS name_n, unnest(map_values(h_names)) AS name_rows "
+                f"FROM {src.replace('src_', '')}_summary")
     scored = f"""
 SELECT s2.* FROM (
   SELECT s1.*, {score_case} AS score FROM (
@@ -352,31 +373,7 @@ SELECT DISTINCT h FROM (
             "lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS id_raw, "
             "lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio")
     idk_src = idk.replace(raw, "person_id_number")
-    if d.single_pass:
-        # One scan of the file does everything: the validation summaries (value histograms of the
-        # checked columns, see summary_validation_queries), the row count, and the candidate rows.
-        # Keys of inactive rows are NULL, so their probes cost nothing.
-        hist = ", ".join(f"histogram({c}) AS h_{c}, count_if({c} IS NULL) AS z_{c}"
-                         for c in SUMMARY_HIST["enterprises"])
-        pack = ("credit_code := credit_code, enterprise_name := enterprise_name, "
-                "region_code := trim(coalesce(region_code, '')), status := lower(trim(coalesce(status, ''))), "
-                "name_raw := person_name, id_raw := person_id_number, "
-                "person_role := lower(trim(coalesce(person_role, ''))), share_ratio := trim(share_ratio), "
-                "idk := idk, keyed := keyed, dirty := dirty")
-        steps.append(Step("ent_scan", f"""
-SELECT count(*) AS n_rows, {hist},
-       count_if(credit_code IS NULL OR (credit_code < '!' AND trim(credit_code) = '')) AS e_credit_code,
-       list(struct_pack({pack})) FILTER (WHERE act AND (keyed OR dirty = 1)) AS cand
-FROM (
-  SELECT s.*, {keyed.replace('name_raw', 'person_name')} AS keyed,
-         CASE WHEN act THEN {dirty.replace('name_raw', 'person_name')} ELSE 0 END AS dirty
-  FROM (SELECT credit_code, enterprise_name, region_code, status, person_name, person_id_number, person_role,
-               share_ratio, ({active}) AS act, CASE WHEN {active} THEN {idk_src} END AS idk
-        FROM src_enterprises) s
-) x""", reads="enterprises"))
-        steps.append(Step("ent_pre", "SELECT unnest(cand, recursive := true) FROM ent_scan"))
-    else:
-        steps.append(Step("ent_pre", f"""
+    steps.append(Step("ent_pre", f"""
 SELECT * FROM (
   SELECT e.*, {keyed} AS keyed, {dirty} AS dirty
   FROM (SELECT {norm}, {idk_src} AS idk FROM src_enterprises WHERE {active}) e
@@ -405,7 +402,10 @@ FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
 # ------------------------------------------------------------------ whole pipeline
 
 def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date, *,
-                active_values: list[str] | None = None) -> list[Step]:
+                active_values: list[str] | None = None, csv_files: frozenset[str] = frozenset()) -> list[Step]:
+    """All steps of a run. ``csv_files``: the inputs read from CSV, where every extra scan is a full
+    parse (so the enterprise name frequencies come from the summary scan rather than a scan of
+    their own, which on Parquet reads one column and is cheaper than the summary's probe)."""
     steps: list[Step] = []
     need_ent = any(r in rules for r in ("officer_business", "relative_business"))
     need_law = any(r in rules for r in ("relative_lawyer", "case_conflict", "departed_lawyer"))
@@ -435,10 +435,18 @@ SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_r
        coalesce(birth_raw, id_birth) AS birth_n
 FROM ({id_features(d, people_src, 'id_raw')}) f LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
     steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
+    summary_names = "enterprises" in summarised_files(d, present) and "enterprises" in csv_files
+    for file in sorted(summarised_files(d, present)):
+        if file == "enterprises" and summary_names:
+            # names whose registry frequency the name + birth-date matches need (people without an ID)
+            steps.append(Step("noid_names", "SELECT DISTINCT name_n FROM people "
+                                            "WHERE id_n IS NULL AND birth_n IS NOT NULL AND name_n <> ''"))
+        steps.append(summary_step(file, names=file == "enterprises" and summary_names))
 
     if need_ent and "enterprises" in present:
         steps += enterprise_candidate_steps(d, active_values)
-        steps += match_steps(d, "ent", "src_enterprises", "person_name")
+        steps += match_steps(d, "ent", "src_enterprises", "person_name",
+                             freq_from_summary=summary_names)
 
     if need_law and "lawyers" in present:
         law_inner = """
