@@ -2,6 +2,7 @@ import functools
 
 from django.http import JsonResponse
 from django.urls import include, path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from zhengdun.api import api
 from zhengdun.org import views, views_auth
@@ -20,6 +21,7 @@ def _api_error(status: int, code: str, message: str, **headers) -> JsonResponse:
     return response
 
 
+@csrf_exempt  # nothing to protect, and a CSRF failure page would be HTML
 @access_policy(public=True, name="api-not-found")
 def api_not_found(request, *args, **kwargs):
     """Every /api/ path without an operation: a JSON 404 like any other API error, not the HTML page."""

@@ -334,19 +334,23 @@ def test_incidental_writes_name_their_actor(cast, client):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has one writer at a time anyway")
-def test_sign_in_does_not_wait_behind_a_long_audited_write(cast):
+def test_sign_in_does_not_wait_behind_a_long_audited_write(db):
     """Another connection holds the chain lock (as a long roster import does): a sign-in still
-    completes at once, its entries stay pending, and the next audited write seals them."""
+    completes at once, its entries stay pending, and the next audited write seals them.
+    (No cast here: an audited write of the test's own transaction would hold the lock itself.)"""
     import psycopg
 
-    from zhengdun.org import auth_services
     from tests.conftest import PASSWORD
+    from zhengdun.org import auth_services
+    from zhengdun.org.models import User
 
+    User.objects.create_user(username="walker", password=PASSWORD)
     params = connection.get_connection_params()
-    other = psycopg.connect(**{k: v for k, v in params.items() if k not in {"cursor_factory", "context"}})
+    other = psycopg.connect(**{k: v for k, v in params.items() if k not in {"cursor_factory", "context"}},
+                            autocommit=True)
     try:
         other.execute("SELECT pg_advisory_lock(%s)", [chain._LOCK_KEY])
-        result = auth_services.sign_in(None, username="admin_a", password=PASSWORD)
+        result = auth_services.sign_in(None, username="walker", password=PASSWORD)
         assert result.user is not None
         entry = AuditEntry.objects.filter(action="auth.login").latest("id")
         assert not AuditSeal.objects.filter(entry_id=entry.id).exists()

@@ -177,6 +177,8 @@ def test_unknown_api_paths_answer_json_404(db):
         assert response.status_code == 404, url
         assert response["Content-Type"].startswith("application/json"), url
         assert response.json() == {"code": "not_found", "message": "未找到该接口"}
+    posted = Client(enforce_csrf_checks=True).post("/api/nope", data="{}", content_type="application/json")
+    assert posted.status_code == 404 and posted.json()["code"] == "not_found"
 
 
 def test_wrong_method_answers_json_405(cast, client_for):

@@ -2,7 +2,7 @@
 
 `audited(actor=…, action=…)` opens the transaction every service writes in: it tells
 the database triggers who is acting, and before the transaction commits it seals the
-new entries into the hash chain. Seals are keyed (HMAC under a key derived from the audit
+new entries into the hash chain. Seals are keyed (a MAC under a key derived from the audit
 signing key, which is never stored in the database), so nobody with only database access
 can recompute them; after every sealing commit the signed chain head is written outside the
 database, so removing the newest entries is caught too (see docs/audit.md).
@@ -42,7 +42,7 @@ _LOCK_KEY = 0x5A4844  # PostgreSQL advisory lock serialising the sealing of the 
 # On PostgreSQL an entry can commit after entries with higher ids were sealed (ids are taken
 # when a row is written, not when its transaction commits). Each seal re-checks this many ids
 # below the newest sealed one for such late entries; older ones are swept by audit-checkpoint.
-LATE_WINDOW = 2000
+LATE_WINDOW = 1000
 _BATCH = 5000
 _current: contextvars.ContextVar[dict | None] = contextvars.ContextVar("zhengdun_audit_ctx", default=None)
 
@@ -138,17 +138,16 @@ _FIELDS = ("id", "at", "actor_id", "actor_name", "action", "op", "object_type", 
 
 # --- hashing -----------------------------------------------------------------------------------
 
-_seal_mac: tuple[bytes, hmac.HMAC] | None = None
+_seal_key_cache: tuple[bytes, bytes] | None = None
 
 
-def _seal_key_mac() -> hmac.HMAC:
-    """HMAC state keyed for seals; the seal key is derived from (not equal to) the signing key."""
-    global _seal_mac
+def _seal_key() -> bytes:
+    """The key of the seals, derived from (not equal to) the signing key of the checkpoints."""
+    global _seal_key_cache
     key = settings.AUDIT_SIGNING_KEY
-    if _seal_mac is None or _seal_mac[0] != key:
-        derived = hmac.new(key, b"zhengdun audit seal v1", hashlib.sha256).digest()
-        _seal_mac = (key, hmac.new(derived, digestmod=hashlib.sha256))
-    return _seal_mac[1]
+    if _seal_key_cache is None or _seal_key_cache[0] != key:
+        _seal_key_cache = (key, hmac.new(key, b"zhengdun audit seal v1", hashlib.sha256).digest())
+    return _seal_key_cache[1]
 
 
 def _message(seq: int, prev_hash: str, row: tuple) -> bytes:
@@ -157,10 +156,10 @@ def _message(seq: int, prev_hash: str, row: tuple) -> bytes:
 
 
 def entry_hash(seq: int, prev_hash: str, row: tuple) -> str:
-    """The seal of one entry: HMAC-SHA256 over its position, the previous seal and every field."""
-    mac = _seal_key_mac().copy()
-    mac.update(_message(seq, prev_hash, row))
-    return mac.hexdigest()
+    """The seal of one entry: a MAC (keyed BLAKE2b-256, one C call, cheaper than HMAC-SHA256 for
+    the hundreds of thousands of entries of an import) over its position, the previous seal and
+    every field."""
+    return hashlib.blake2b(_message(seq, prev_hash, row), key=_seal_key(), digest_size=32).hexdigest()
 
 
 def legacy_entry_hash(seq: int, prev_hash: str, row: tuple) -> str:
@@ -188,7 +187,7 @@ def seal_pending(*, low: int | None = None) -> int:
     fresh_select = f"SELECT {columns} FROM {entries} e WHERE e.id > %s ORDER BY e.id LIMIT {_BATCH}"
     insert = (f"INSERT INTO {seals_table} ({qn('seq')}, {qn('entry_id')}, {qn('prev_hash')}, {qn('hash')}) "
               f"VALUES (%s, %s, %s, %s)")
-    base = _seal_key_mac()
+    key = _seal_key()
     sealed = 0
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT seq, hash FROM {seals_table} ORDER BY seq DESC LIMIT 1")
@@ -203,17 +202,25 @@ def seal_pending(*, low: int | None = None) -> int:
         def seal(rows) -> None:
             nonlocal seq, prev, sealed
             seals = []
-            for row in rows:
+            blake2b = hashlib.blake2b
+            for row in rows:  # the hot loop of a bulk import: entry_hash() inlined
                 seq += 1
-                mac = base.copy()
-                mac.update(_message(seq, prev, row))
-                digest = mac.hexdigest()
+                message = "\x1f".join([str(seq), prev] + ["" if v is None else str(v) for v in row]).encode()
+                digest = blake2b(message, key=key, digest_size=32).hexdigest()
                 seals.append((seq, row[0], prev, digest))
                 prev = digest
             cursor.executemany(insert, seals)
             sealed += len(rows)
 
         position = start
+        if start < top:
+            # Two index-only range counts (well under a millisecond) instead of the anti-join on
+            # every write: late entries are rare.
+            cursor.execute(f"SELECT (SELECT COUNT(*) FROM {entries} WHERE id > %s AND id <= %s) - "
+                           f"(SELECT COUNT(*) FROM {seals_table} WHERE entry_id > %s AND entry_id <= %s)",
+                           [start, top, start, top])
+            if cursor.fetchone()[0] <= 0:
+                position = top
         while position < top:  # late entries below the newest sealed one
             cursor.execute(late_select, [position, top])
             rows = cursor.fetchall()

@@ -95,7 +95,7 @@ def totp_device_for_setup(user: User) -> TOTPDevice:
     """The unconfirmed device a user is enrolling (created on first call)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
-        with audited(actor=user, action="auth.otp_enrol"):
+        with audited(actor=user, action="auth.otp_enrol", wait=False):
             device = TOTPDevice.objects.create(user=user, name="默认动态口令", confirmed=False)
     return device
 
@@ -105,7 +105,7 @@ def confirm_device(request, *, user: User, device: TOTPDevice, token: str) -> bo
         verified = device.verify_token((token or "").strip())
     if not verified:
         return False
-    with audited(actor=user, action="auth.otp_confirm"):
+    with audited(actor=user, action="auth.otp_confirm", wait=False):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
     from django_otp import login as otp_login
