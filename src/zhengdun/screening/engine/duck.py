@@ -50,6 +50,7 @@ class DuckBackend:
         self.tmpdir = tempfile.mkdtemp(prefix="zd-screen-")
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET threads = {int(threads)}")
+        self.con.execute("SET enable_progress_bar = false")
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self.con.execute(f"SET temp_directory = {_lit(self.tmpdir)}")
         self.con.execute("SET preserve_insertion_order = false")
