@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 
 from .contract import FILES, ScreeningInputError
@@ -34,6 +35,12 @@ class DuckDialect(Dialect):
         return f"hash({', '.join(exprs)})"
 
 
+def _warm_up() -> None:
+    import pyarrow  # noqa: F401 - imported here so the first name normalisation does not wait for it
+
+    normalize_name("")
+
+
 def _nname_arrow(arr):
     import pyarrow as pa
 
@@ -58,6 +65,8 @@ class DuckBackend:
                                  null_handling="special", side_effects=False)
         self.progress = progress or (lambda *a, **k: None)
         self.sources: dict[str, str] = {}
+        # the name tables (OpenCC's dictionaries) load while DuckDB reads and validates the files
+        threading.Thread(target=_warm_up, daemon=True).start()
 
     # -- sources
     def register_source(self, stem: str, path: str) -> None:
