@@ -19,10 +19,13 @@ $(STAMP): requirements.txt requirements-screening.txt pyproject.toml
 	touch $(STAMP)
 
 # Front-end assets come from the npm registry (pinned by package-lock.json) and are served locally.
+# Bootstrap's source maps come along: its files name them, and collectstatic fails on a missing one.
 $(ASSETS_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/bootstrap-icons $(VENDOR)/echarts $(VENDOR)/htmx
-	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/css/bootstrap.min.css.map \
+	   node_modules/bootstrap/dist/js/bootstrap.bundle.min.js node_modules/bootstrap/dist/js/bootstrap.bundle.min.js.map \
+	   $(VENDOR)/bootstrap/
 	cp -r node_modules/bootstrap-icons/font/bootstrap-icons.min.css node_modules/bootstrap-icons/font/fonts $(VENDOR)/bootstrap-icons/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
@@ -31,6 +34,10 @@ $(ASSETS_STAMP): package.json package-lock.json
 assets: $(ASSETS_STAMP)
 
 # Serves the demo with a background-task worker beside the web server (both stop with Ctrl-C).
+# It runs like the product: DEBUG off, so errors show our Chinese 404/403/500 pages; WhiteNoise
+# serves the static files straight from the source folders (no collectstatic step needed).
+# Developers who want Django's debug pages: `ZHENGDUN_DEBUG=1 make run`.
+# Serving on another address: `make run HOST=0.0.0.0 ZHENGDUN_ALLOWED_HOSTS=<name or IP>`.
 run: install
 	$(BIN)/zhengdun migrate --no-input
 	$(BIN)/zhengdun seed-demo

@@ -10,6 +10,7 @@ import re
 import pytest
 from django.urls import get_resolver
 
+from tests.activities.access_objects import ACTIVITY_OBJECTS
 from tests.campaigns.access_objects import CAMPAIGN_OBJECTS
 from tests.learning.access_objects import LEARNING_OBJECTS
 from tests.test_url_policies import iter_views, ninja_operations
@@ -20,6 +21,7 @@ OBJECTS = {
     "officer_id": lambda cast, user: (cast.officers["judge_a"].id, cast.officers["judge_b"].id),
     **LEARNING_OBJECTS,
     **CAMPAIGN_OBJECTS,
+    **ACTIVITY_OBJECTS,
 }
 
 

@@ -99,3 +99,64 @@ def test_every_vendor_asset_referenced_by_templates_exists():
                if not (STATIC / ref).is_file()]
     assert not missing, "vendor files missing after `make assets` (add them to the Makefile's assets target):\n" \
         + "\n".join(missing)
+
+
+# --- Rendered pages: what the browser is actually told to load ------------------------------------
+
+ASSET_REF = re.compile(r"""<(?:script|link|img|source|iframe|embed)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""",
+                       re.I)
+
+
+def page_assets(html: str) -> list[str]:
+    return ASSET_REF.findall(html)
+
+
+def assert_all_local(html: str) -> list[str]:
+    """Every asset of a rendered page is one of our static files (no host, no scheme); returns them."""
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    assets = page_assets(html)
+    remote = [a for a in assets if re.match(r"^(?:[a-z][a-z0-9+.-]*:)?//", a, re.I)] + remote_references(html)
+    assert not remote, f"remote assets: {remote}"
+    prefix = "/" + settings.STATIC_URL.lstrip("/")
+    not_static = [a for a in assets if not a.startswith(prefix)]
+    assert not not_static, f"assets outside our static files: {not_static}"
+    missing = [a for a in assets if not finders.find(a[len(prefix):].split("?")[0])]
+    assert not missing, f"static files not found: {missing}"
+    return assets
+
+
+def test_api_docs_page_loads_swagger_ui_from_our_static_files(db):
+    """/api/docs is Swagger UI from django-ninja's bundled static files ("ninja" in INSTALLED_APPS),
+    not its CDN template: a closed intranet would get a blank page."""
+    from django.test import Client
+
+    response = Client().get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn.jsdelivr" not in html and "django-ninja.dev" not in html
+    assets = assert_all_local(html)
+    names = {a.rsplit("/", 1)[-1] for a in assets}
+    assert {"swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"} <= names
+    assert '"url": "/api/openapi.json"' in html  # the page's settings point at our schema
+
+
+def test_api_docs_static_files_are_served(db):
+    """The Swagger UI files are served by us (WhiteNoise) with DEBUG off, as in `make run`."""
+    from django.test import Client
+
+    client = Client()
+    for asset in page_assets(client.get("/api/docs").content.decode()):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert b"".join(response.streaming_content if response.streaming else [response.content])
+
+
+def test_base_layout_pages_load_only_local_assets(cast):
+    from django.test import Client
+
+    from tests.conftest import login_as
+
+    assert_all_local(Client().get("/accounts/login/").content.decode())
+    assert_all_local(login_as(Client(), cast.city_admin).get("/").content.decode())

@@ -33,7 +33,9 @@ def envlist(name: str, default: str = "") -> list[str]:
 
 PRODUCTION = os.environ.get("ZHENGDUN_ENV", "development") == "production"
 TESTING = envbool("ZHENGDUN_TESTING") or "pytest" in sys.modules
-DEBUG = envbool("ZHENGDUN_DEBUG", not PRODUCTION and not TESTING)
+# Off unless a developer asks for it (ZHENGDUN_DEBUG=1): the demo (`make run`) behaves like the
+# product, with our Chinese error pages instead of Django's debug pages.
+DEBUG = envbool("ZHENGDUN_DEBUG", False)
 
 if TESTING:
     # Fixed keys for the test suite (never used outside it); checkpoints go to a per-run folder.
@@ -66,12 +68,14 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "whitenoise.runserver_nostatic",  # static files go through WhiteNoise in development too
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI at /api/docs from its bundled static files (never from a CDN)
     "zhengdun.audit",
     "zhengdun.org",
     "zhengdun.screening",
@@ -83,6 +87,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files (and /favicon.ico) with DEBUG off
     "django.contrib.sessions.middleware.SessionMiddleware",
     "zhengdun.org.middleware.ChineseByDefaultMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -170,6 +175,9 @@ ID_UNMASK_ROLES = envlist("ZHENGDUN_ID_UNMASK_ROLES", "office_admin,clue_handler
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date/time input formats (zhengdun/formats/<locale>/formats.py): ISO first, which is what
+# <input type="date"> shows and sends; the locale's own forms (2026/12/02, 2026年12月2日) still parse.
+FORMAT_MODULE_PATH = ["zhengdun.formats"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -177,6 +185,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("ZHENGDUN_STATIC_ROOT", VAR_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise serves static files whatever DEBUG says. Outside production it reads them straight from
+# the source folders (no collectstatic needed, so `make run` works on a fresh clone); production
+# serves the collected, hashed and compressed copies (`zhengdun collectstatic`, see STORAGES below).
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_ROOT = BASE_DIR / "webroot"  # files served at the site root: /favicon.ico
+if not PRODUCTION:  # WhiteNoise warns about a missing STATIC_ROOT, which only collectstatic fills
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("ZHENGDUN_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -201,7 +216,6 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = envbool("ZHENGDUN_HSTS_PRELOAD", False)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
-    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")  # serves collected static files
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

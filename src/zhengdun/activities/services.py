@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from zhengdun.activities import evidence
@@ -13,6 +14,7 @@ from zhengdun.activities.models import (
     ActivityParticipant,
     ActivityRecord,
     ActivityType,
+    EvidenceFile,
     EvidenceKind,
     ParticipantMode,
     PledgeLetter,
@@ -47,18 +49,15 @@ def _check_campaign_covers(campaign: Campaign, unit: Unit) -> None:
         raise ValidationError({"campaign": f"“{unit.name}”不在该整顿计划的参加范围内"})
 
 
-def activity_create(*, actor: User | None, unit: Unit, campaign: Campaign, activity_type: ActivityType, title: str,
-                    date: dt.date, place: str = "", organiser: str = "", education_category: str | None = None,
-                    participants: list[Officer] | None = None, headcount: int | None = None,
-                    action: Action | None = None, summary: str = "",
-                    files: list[tuple[object, str]] = ()) -> ActivityRecord:
-    """Record an activity once. Participants are picked from the roster of the unit's subtree (and the
-    actor's scope), or given as a head-count with a sign-in sheet attached."""
-    scope = _scope(actor)
-    _require_write(scope, unit)
+def _check_activity(*, scope: Scope | None, unit: Unit, campaign: Campaign, activity_type: ActivityType, title: str,
+                    date: dt.date, action: Action | None, participants: list[Officer], headcount: int | None,
+                    has_sign_in: bool, type_unchanged: bool = False) -> tuple[str, int]:
+    """The rules of an activity record, the same on create and edit; returns (mode, person-times).
+    Participants come from the roster of the unit's subtree inside the actor's scope; a head-count
+    needs a sign-in sheet."""
     if not (title or "").strip():
         raise ValidationError({"title": "请填写活动名称"})
-    if not activity_type.is_active:
+    if not activity_type.is_active and not type_unchanged:
         raise ValidationError({"activity_type": "该活动类型已停用"})
     _check_campaign_covers(campaign, unit)
     _check_date_in_campaign(campaign, date)
@@ -67,9 +66,7 @@ def activity_create(*, actor: User | None, unit: Unit, campaign: Campaign, activ
             raise ValidationError({"action": "所选动作不属于该整顿计划"})
         if not action.targets(unit) and action.unit_id != unit.id:
             raise ValidationError({"action": "所选动作不是对本单位的要求"})
-    participants = list(participants or [])
     if participants:
-        mode = ParticipantMode.ROSTER
         ids = {o.id for o in participants}
         if len(ids) != len(participants):
             raise ValidationError({"participants": "参加人员有重复"})
@@ -81,14 +78,31 @@ def activity_create(*, actor: User | None, unit: Unit, campaign: Campaign, activ
         if outside:
             raise ValidationError({"participants": f"参加人员{('、'.join(outside[:5]))}不属于“{unit.name}”及其下级单位"
                                                    f"或不在您的管辖范围内"})
-        person_times = len(participants)
-    else:
-        mode = ParticipantMode.HEADCOUNT
-        if not headcount or headcount <= 0:
-            raise ValidationError({"headcount": "请从名册选择参加人员，或填写参加人数并上传签到表"})
-        if not any(kind == EvidenceKind.SIGN_IN for upload, kind in files if upload):
-            raise ValidationError({"files": "按人数登记时必须上传签到表"})
-        person_times = int(headcount)
+        return ParticipantMode.ROSTER, len(participants)
+    if not headcount or headcount <= 0:
+        raise ValidationError({"headcount": "请从名册选择参加人员，或填写参加人数并上传签到表"})
+    if not has_sign_in:
+        raise ValidationError({"files": "按人数登记时必须上传签到表"})
+    return ParticipantMode.HEADCOUNT, int(headcount)
+
+
+def _has_sign_in(files) -> bool:
+    return any(kind == EvidenceKind.SIGN_IN for upload, kind in files if upload)
+
+
+def activity_create(*, actor: User | None, unit: Unit, campaign: Campaign, activity_type: ActivityType, title: str,
+                    date: dt.date, place: str = "", organiser: str = "", education_category: str | None = None,
+                    participants: list[Officer] | None = None, headcount: int | None = None,
+                    action: Action | None = None, summary: str = "",
+                    files: list[tuple[object, str]] = ()) -> ActivityRecord:
+    """Record an activity once. Participants are picked from the roster of the unit's subtree (and the
+    actor's scope), or given as a head-count with a sign-in sheet attached."""
+    scope = _scope(actor)
+    _require_write(scope, unit)
+    participants = list(participants or [])
+    mode, person_times = _check_activity(scope=scope, unit=unit, campaign=campaign, activity_type=activity_type,
+                                         title=title, date=date, action=action, participants=participants,
+                                         headcount=headcount, has_sign_in=_has_sign_in(files))
     category = activity_type.education_category if education_category is None else education_category
     checked = evidence.check_files(list(files))
     with evidence.StoredFiles() as stored, audited(actor=actor, action="activity.create"):
@@ -102,6 +116,56 @@ def activity_create(*, actor: User | None, unit: Unit, campaign: Campaign, activ
         ], batch_size=1000)
         stored.store(checked, unit_id=unit.id, actor=actor, activity=record)
     return record
+
+
+def activity_update(*, actor: User, activity: ActivityRecord, campaign: Campaign, activity_type: ActivityType,
+                    title: str, date: dt.date, place: str = "", organiser: str = "",
+                    education_category: str | None = None, participants: list[Officer] | None = None,
+                    headcount: int | None = None, action: Action | None = None, summary: str = "",
+                    files: list[tuple[object, str]] = (), remove_evidence: list[int] = ()) -> ActivityRecord:
+    """Correct an activity record: only the unit that owns it (a writer of that unit), under the same
+    rules as on create. The unit stays; participants are replaced by the new list (rows kept for
+    those who stay, so the figures move only by the difference); files may be added and removed —
+    a head-count record keeps at least one sign-in sheet. Removed files leave the disk after commit."""
+    scope = _scope(actor)
+    _require_write(scope, activity.unit, "只有登记该活动的单位可以修改该记录")
+    participants = list(participants or [])
+    current_files = list(EvidenceFile.objects.filter(activity=activity))
+    removing = {int(i) for i in remove_evidence}
+    unknown = removing - {f.id for f in current_files}
+    if unknown:
+        raise ValidationError({"remove_evidence": "要删除的材料不属于该活动记录"})
+    kept_sign_in = any(f.kind == EvidenceKind.SIGN_IN and f.id not in removing for f in current_files)
+    mode, person_times = _check_activity(
+        scope=scope, unit=activity.unit, campaign=campaign, activity_type=activity_type, title=title, date=date,
+        action=action, participants=participants, headcount=headcount,
+        has_sign_in=kept_sign_in or _has_sign_in(files), type_unchanged=activity_type.pk == activity.activity_type_id)
+    category = activity_type.education_category if education_category is None else education_category
+    checked = evidence.check_files(list(files))
+    doomed = [f for f in current_files if f.id in removing]
+    with evidence.StoredFiles() as stored, audited(actor=actor, action="activity.update"):
+        activity.campaign, activity.activity_type, activity.education_category = campaign, activity_type, category or ""
+        activity.title, activity.date, activity.place, activity.organiser = title.strip(), date, place, organiser
+        activity.participant_mode, activity.person_times = mode, person_times
+        activity.headcount = int(headcount or 0) if mode == ParticipantMode.HEADCOUNT else 0
+        activity.action, activity.summary = action, summary
+        activity.save()
+        rows = dict(ActivityParticipant.objects.filter(activity=activity).values_list("officer_id", "id"))
+        wanted = {o.id for o in participants}
+        gone = [pk for officer_id, pk in rows.items() if officer_id not in wanted]
+        if gone:
+            ActivityParticipant.objects.filter(pk__in=gone).delete()
+        ActivityParticipant.objects.filter(activity=activity).exclude(date=date).update(date=date)
+        ActivityParticipant.objects.bulk_create([
+            ActivityParticipant(activity=activity, officer=o, unit_id=o.unit_id, date=date)
+            for o in participants if o.id not in rows
+        ], batch_size=1000)
+        if doomed:
+            EvidenceFile.objects.filter(pk__in=[f.id for f in doomed]).delete()
+            paths = [evidence.path_of(f) for f in doomed]
+            transaction.on_commit(lambda: [p.unlink(missing_ok=True) for p in paths])
+        stored.store(checked, unit_id=activity.unit_id, actor=actor, activity=activity)
+    return activity
 
 
 def activity_add_evidence(*, actor: User, activity: ActivityRecord, files: list[tuple[object, str]]) -> int:

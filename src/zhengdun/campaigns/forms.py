@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from zhengdun.org.models import Level, UnitKind
+from zhengdun.widgets import DateInput
 
 CSS = "form-control form-control-sm"
 SELECT = "form-select form-select-sm"
@@ -111,7 +112,7 @@ class ActionForm(_Styled):
     phase = forms.ModelChoiceField(label=_("环节"), queryset=None, required=False)
     title = forms.CharField(label=_("动作名称"), max_length=200)
     description = forms.CharField(label=_("内容要求"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    deadline = forms.DateField(label=_("完成时限"), widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(label=_("完成时限"), widget=DateInput())
     evidence_requirement = forms.CharField(label=_("完成标准（需提交的佐证材料）"), required=False,
                                            widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from zhengdun.campaigns.lights import Light, light_for
@@ -100,6 +100,7 @@ class ActionRow:
     unit: Unit
     completion: ActionCompletion | None
     light: Light
+    cited: int = 0  # the unit's activity records that carry out the action (evidence without upload)
 
 
 def required_actions_for(unit: Unit, *, campaign: Campaign | None = None) -> QuerySet[Action]:
@@ -147,6 +148,50 @@ def action_target_units(*, scope: Scope, action: Action) -> QuerySet[Unit]:
 
 def completion_get(*, scope: Scope, action: Action, unit: Unit) -> ActionCompletion | None:
     return ActionCompletion.objects.within(scope).filter(action=action, unit=unit).first()
+
+
+def completions_of_units(*, scope: Scope, action: Action, unit_ids) -> list[ActionCompletion]:
+    """The action's completions of the chosen units (those in scope; other ids are ignored)."""
+    ids = [int(u) for u in unit_ids if str(u).isdigit()]
+    return list(ActionCompletion.objects.within(scope).filter(action=action, unit_id__in=ids)
+                .select_related("unit", "action", "action__unit").order_by("unit__path"))
+
+
+@dataclass
+class IssuedRow:
+    """One required action an office issued, with how far its target units are."""
+
+    action: Action
+    expected: int
+    done: int
+    returned: int
+    today: dt.date
+
+    @property
+    def open(self) -> int:
+        return self.expected - self.done
+
+    @property
+    def overdue(self) -> int:
+        return self.open if self.action.deadline < self.today else 0
+
+
+def issued_progress(*, scope: Scope, issuer: Unit, campaign: Campaign | None = None,
+                    today: dt.date | None = None) -> list[IssuedRow]:
+    """The required actions `issuer` gave the units below it, each with its target units and how
+    many of them have declared (done), been returned, or are still open. Counts only target units,
+    like the statistics (campaigns.services.target_units_q)."""
+    from zhengdun.campaigns.models import DONE_STATUSES, CompletionStatus
+
+    today = today or timezone.localdate()
+    rows = []
+    for action in issued_actions(scope=scope, issuer=issuer, campaign=campaign):
+        targets = Unit.objects.within(scope).filter(target_units_q(action))
+        counts = ActionCompletion.objects.within(scope).filter(action=action, unit__in=targets).aggregate(
+            done=Count("pk", filter=Q(status__in=DONE_STATUSES)),
+            returned=Count("pk", filter=Q(status=CompletionStatus.RETURNED)))
+        rows.append(IssuedRow(action, targets.count(), counts["done"], counts["returned"], today))
+    return rows
 
 
 def fulfilling_activities(*, scope: Scope, action: Action, unit: Unit) -> QuerySet:
@@ -211,12 +256,18 @@ def office_matrix(*, scope: Scope, issuer: Unit, campaign: Campaign | None = Non
 
 def action_status_rows(*, scope: Scope, action: Action, today: dt.date | None = None) -> list[ActionRow]:
     """One action across its target units (the issuing office's view of a single action)."""
+    from zhengdun.activities.models import ActivityRecord
+
     today = today or timezone.localdate()
     units = list(action_target_units(scope=scope, action=action))
-    completions = {c.unit_id: c for c in ActionCompletion.objects.within(scope).filter(action=action)}
+    completions = {c.unit_id: c for c in ActionCompletion.objects.within(scope).filter(action=action)
+                   .prefetch_related("evidence")}
+    cited = dict(ActivityRecord.objects.within(scope).filter(action=action).values("unit_id")
+                 .annotate(n=Count("pk")).values_list("unit_id", "n").order_by())
     return [ActionRow(action, u, completions.get(u.id),
                       light_for(deadline=action.deadline, status=getattr(completions.get(u.id), "status", None),
-                                declared_on=getattr(completions.get(u.id), "declared_on", None), today=today))
+                                declared_on=getattr(completions.get(u.id), "declared_on", None), today=today),
+                      cited.get(u.id, 0))
             for u in units]
 
 

@@ -316,6 +316,28 @@ def completion_accept(*, actor: User, completion: ActionCompletion) -> ActionCom
     return completion
 
 
+def completion_accept_many(*, actor: User, action: Action, completions: list[ActionCompletion]) -> dict[str, int]:
+    """The issuing office confirms several declarations of one action at once (确认所选). Each is
+    confirmed exactly as one at a time (completion_accept: the issuer's check, its own event and
+    audit entry), all in one transaction. Only declared or re-declared ones are confirmed; the
+    others are skipped, never changed — returning needs a reason per unit, so it is never bulk.
+    Returns {"accepted": n, "skipped": m}."""
+    _require_office(_scope(actor), action.unit, "只有下达该动作的教整办可以确认")
+    if action.kind == ActionKind.OPTIONAL:
+        raise PermissionDenied("自选动作由本单位自行落实，无需上级审核")
+    accepted = skipped = 0
+    with audited(actor=actor, action="action.accept_selected"):
+        for completion in completions:
+            if completion.action_id != action.id:
+                raise ValidationError({"units": "所选单位的申报不属于该动作"})
+            if completion.status not in (CompletionStatus.DECLARED, CompletionStatus.REDECLARED):
+                skipped += 1
+                continue
+            completion_accept(actor=actor, completion=completion)
+            accepted += 1
+    return {"accepted": accepted, "skipped": skipped}
+
+
 # --- reminders --------------------------------------------------------------------------------
 
 def target_units_q(action: Action) -> Q:
@@ -417,6 +439,14 @@ def notification_mark_read(*, actor: User, notification: Notification) -> None:
         raise PermissionDenied("无权处理该提醒")
     with audited(actor=actor, action="notification.read"):
         Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_mark_all_read(*, actor: User) -> int:
+    """Mark every unread reminder in the actor's scope as read (the same rule as one at a time:
+    reminders of the units the actor reads); returns how many were marked."""
+    scope = scope_for(actor)
+    with audited(actor=actor, action="notification.read_all"):
+        return Notification.objects.within(scope).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 

@@ -18,7 +18,9 @@ urlpatterns = [
     path("actions/<int:action_id>/units/<int:unit_id>/declare/", views.completion_declare, name="completion_declare"),
     path("actions/<int:action_id>/units/<int:unit_id>/return/", views.completion_return, name="completion_return"),
     path("actions/<int:action_id>/units/<int:unit_id>/accept/", views.completion_accept, name="completion_accept"),
+    path("actions/<int:action_id>/accept/", views.completion_accept_selected, name="completion_accept_selected"),
     path("matrix/", views.office_matrix, name="office_matrix"),
     path("notifications/", views.notification_list, name="notification_list"),
+    path("notifications/read-all/", views.notification_read_all, name="notification_read_all"),
     path("notifications/<int:notification_id>/read/", views.notification_read, name="notification_read"),
 ]

@@ -23,7 +23,7 @@ from zhengdun.campaigns.forms import (
 )
 from zhengdun.campaigns.lights import LIGHT_CSS, LIGHT_LABELS
 from zhengdun.campaigns.models import ActionKind, NotificationKind
-from zhengdun.org.access import STAFF_ROLES, access_policy, get_scope
+from zhengdun.org.access import STAFF_ROLES, access_policy, get_scope, may_visit
 from zhengdun.org.models import Role
 
 READERS = (*STAFF_ROLES, Role.OFFICER)
@@ -207,10 +207,15 @@ def unit_actions(request):
     campaign = _campaign_or_404(scope, request.GET["campaign"]) if request.GET.get("campaign") else None
     rows = selectors.action_rows_for_unit(scope=scope, unit=unit, campaign=campaign) if unit else []
     counts = {color: sum(1 for r in rows if r.light.color == color) for color in LIGHT_LABELS}
+    # An office that issues actions (the city at the top receives none): what it issued, and how far
+    # the units below are with each, instead of an empty list.
+    issued = selectors.issued_progress(scope=scope, issuer=unit, campaign=campaign) if unit else []
     return render(request, "campaigns/unit_actions.html", {
         "unit": unit, "rows": rows, "campaigns": campaigns, "campaign": campaign, "counts": counts,
         "legend": [(LIGHT_LABELS[c], LIGHT_CSS[c], counts[c]) for c in LIGHT_LABELS], "can_write": bool(unit and scope.can_write_unit(unit)),
-        "units": selectors.units_readable(scope=scope)[:500],
+        "units": selectors.units_readable(scope=scope)[:500], "issued": issued,
+        "can_matrix": may_visit(scope, "campaigns:office_matrix"),
+        "can_issue": may_visit(scope, "campaigns:required_action_create") and bool(unit and scope.can_write_unit(unit)),
     })
 
 
@@ -312,8 +317,11 @@ def action_detail(request, action_id):
     is_issuer = scope.can_write_unit(action.unit) and (scope.has_role(Role.OFFICE_ADMIN) or scope.everything)
     status_rows = selectors.action_status_rows(scope=scope, action=action, today=today) \
         if scope.can_read_unit(action.unit) or action.kind == ActionKind.REQUIRED else []
+    can_review = is_issuer and action.kind == ActionKind.REQUIRED
     return render(request, "campaigns/action_detail.html", {
         "action": action, "unit": unit, "own_row": own_row, "status_rows": status_rows, "is_issuer": is_issuer,
+        "can_review": can_review,
+        "to_confirm": sum(1 for r in status_rows if r.completion and r.completion.status in ("declared", "redeclared")),
         "declare_form": DeclareForm(activities=citable), "return_form": ReturnForm(),
         "fulfilling": fulfilling,
         "can_declare": bool(unit and scope.can_write_unit(unit)),
@@ -380,6 +388,28 @@ def completion_accept(request, action_id, unit_id):
     return redirect("campaigns:action_detail", action_id=action.id)
 
 
+@require_POST
+@access_policy(Role.OFFICE_ADMIN, Role.SYSADMIN)
+def completion_accept_selected(request, action_id):
+    """确认所选: the issuing office confirms the declarations ticked on the action's page."""
+    scope = get_scope(request)
+    action = _action_or_404(scope, action_id)
+    completions = selectors.completions_of_units(scope=scope, action=action, unit_ids=request.POST.getlist("units"))
+    if not completions:
+        messages.error(request, _("请先勾选要确认的单位"))
+        return redirect("campaigns:action_detail", action_id=action.id)
+    try:
+        done = services.completion_accept_many(actor=request.user, action=action, completions=completions)
+    except (ValidationError, PermissionDenied) as exc:
+        _errors(request, exc)
+    else:
+        text = _("已确认 %(n)d 个单位的申报") % {"n": done["accepted"]}
+        if done["skipped"]:
+            text += _("；%(m)d 个不是待确认状态，未改动") % {"m": done["skipped"]}
+        messages.success(request, text)
+    return redirect("campaigns:action_detail", action_id=action.id)
+
+
 @access_policy(Role.OFFICE_ADMIN, Role.SUPERVISOR, Role.SYSADMIN)
 def office_matrix(request):
     """The issuing office's page: its required actions × the units below, with their lights."""
@@ -395,6 +425,7 @@ def office_matrix(request):
         "issuer": issuer, "matrix": matrix, "offices": offices, "campaign": campaign,
         "campaigns": selectors.campaign_list(scope=scope), "labels": LIGHT_LABELS, "css": LIGHT_CSS,
         "attention": request.GET.get("attention") == "1",
+        "can_issue": may_visit(scope, "campaigns:required_action_create"),
     })
 
 
@@ -406,8 +437,17 @@ def notification_list(request):
     unread = request.GET.get("unread") == "1"
     notes = selectors.notification_list(scope=scope, unread_only=unread)
     page = Paginator(notes, 50).get_page(request.GET.get("page"))
-    return render(request, "campaigns/notification_list.html", {"page": page, "unread": unread,
-                                                                "query": "unread=1" if unread else ""})
+    return render(request, "campaigns/notification_list.html", {
+        "page": page, "unread": unread, "query": "unread=1" if unread else "",
+        "unread_total": selectors.notification_list(scope=scope, unread_only=True).count()})
+
+
+@require_POST
+@access_policy(*STAFF_ROLES)
+def notification_read_all(request):
+    n = services.notification_mark_all_read(actor=request.user)
+    messages.success(request, _("已将 %(n)d 条提醒标为已读") % {"n": n})
+    return redirect("campaigns:notification_list")
 
 
 @require_POST

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from zhengdun.learning.models import Category, Channel, Difficulty, QuestionType
 from zhengdun.org.models import UnitKind
+from zhengdun.widgets import DateInput, DateTimeInput
 
 _BLANK = [("", "—")]
 
@@ -37,7 +38,7 @@ class MaterialForm(Styled):
     summary = forms.CharField(label=_("内容摘要"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     body = forms.CharField(label=_("正文"), widget=forms.Textarea(attrs={"rows": 8}), required=False)
     published_on = forms.DateField(label=_("发布日期"), initial=timezone.localdate,
-                                   widget=forms.DateInput(attrs={"type": "date"}))
+                                   widget=DateInput())
     attachment = forms.FileField(label=_("附件（可选）"), required=False,
                                  help_text=_("PDF、Word、PPT、Excel、图片、MP4 或文本文件"))
 
@@ -50,7 +51,7 @@ class MaterialForm(Styled):
 
 
 class StudyFields(Styled):
-    date = forms.DateField(label=_("学习日期"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(label=_("学习日期"), initial=timezone.localdate, widget=DateInput())
     channel = forms.ChoiceField(label=_("学习方式"), choices=Channel.choices)
     material = forms.ModelChoiceField(label=_("学习资料"), queryset=None, required=False)
     category = forms.ChoiceField(label=_("教育类别"), choices=_BLANK + list(Category.choices), required=False,
@@ -76,8 +77,8 @@ class StudyBatchForm(StudyFields):
 class StudyFilterForm(Styled):
     unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
     officer = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label=_("起始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("截止日期"), required=False, widget=DateInput())
     channel = forms.ChoiceField(label=_("学习方式"), choices=_BLANK + list(Channel.choices), required=False)
     category = forms.ChoiceField(label=_("教育类别"), choices=_BLANK + list(Category.choices), required=False)
 
@@ -140,8 +141,8 @@ class ExamForm(Styled):
     unit = UnitChoiceField(label=_("发布单位"), queryset=None)
     title = forms.CharField(label=_("考试名称"), max_length=200)
     description = forms.CharField(label=_("考试说明"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    start_at = forms.DateTimeField(label=_("开始时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
-    end_at = forms.DateTimeField(label=_("结束时间"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
+    start_at = forms.DateTimeField(label=_("开始时间"), widget=DateTimeInput())
+    end_at = forms.DateTimeField(label=_("结束时间"), widget=DateTimeInput())
     duration_minutes = forms.IntegerField(label=_("答题时长（分钟）"), initial=60, min_value=1, max_value=600)
     pass_score = forms.DecimalField(label=_("及格分"), initial=60, min_value=0)
     max_attempts = forms.IntegerField(label=_("允许作答次数"), initial=1, min_value=1, max_value=10)

@@ -183,6 +183,11 @@ def attempt_list(*, scope: Scope, exam: Exam | None = None, unit: Unit | None = 
     return items.order_by("unit__path", "officer__name", "number")
 
 
+def attempt_count(*, scope: Scope, exam: Exam, officer_id: int) -> int:
+    """Sittings (any status) of one officer in an exam, as attempt_start counts them."""
+    return ExamAttempt.objects.within(scope).filter(exam=exam, officer_id=officer_id).count()
+
+
 def attempt_get(*, scope: Scope, attempt_id: int) -> ExamAttempt | None:
     return ExamAttempt.objects.within(scope).select_related("officer", "unit", "exam").filter(pk=attempt_id).first()
 

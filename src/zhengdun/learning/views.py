@@ -524,9 +524,15 @@ def attempt_detail(request, attempt_id):
         for item in selectors.exam_paper(exam=exam):
             given = (attempt.answers or {}).get(str(item.id), "")
             paper.append({"item": item, "given": given, "right": is_correct(item.qtype, item.answer, given)})
+    is_own = attempt.officer_id == scope.officer_id
+    # Another sitting is offered on the officer's own result while the exam is open and allows more
+    # (attempt_start checks the same again).
+    can_retry = (is_own and attempt.status == AttemptStatus.SUBMITTED and exam.is_open(now)
+                 and selectors.attempt_count(scope=scope, exam=exam, officer_id=attempt.officer_id) < exam.max_attempts)
     return render(request, "learning/attempt_detail.html", {
         "attempt": attempt, "exam": exam, "paper": paper, "show_answers": show_answers,
-        "is_own": attempt.officer_id == scope.officer_id, "now": now,
+        "is_own": is_own, "now": now, "can_retry": can_retry,
+        "can_see_exam": scope.has_role(*STAFF_ROLES) and not is_own,
     })
 
 

@@ -56,6 +56,12 @@ class Scope:
     def is_empty(self) -> bool:
         return not (self.everything or self.subtree_paths or self.exact_unit_ids or self.officer_id)
 
+    def covers_unit(self, unit) -> bool:
+        """The unit's records are in scope (the Python twin of unit_q, for a unit already loaded)."""
+        if self.everything:
+            return True
+        return unit.id in self.exact_unit_ids or any(unit.path.startswith(p) for p in self.subtree_paths)
+
     def unit_q(self, unit_field: str | None) -> Q:
         """Q limiting a queryset to units in scope; unit_field None means the Unit model itself."""
         prefix = f"{unit_field}__" if unit_field else ""
@@ -191,6 +197,19 @@ def access_policy(*roles: str, public: bool = False, name: str | None = None, ap
         return wrapped
 
     return decorate
+
+
+def may_visit(scope: Scope, url_name: str, *args, **kwargs) -> bool:
+    """Whether the access policy of the view behind `url_name` lets this scope in: pages show a link
+    or button only to those who may follow it (the view's own policy, not a second list of roles)."""
+    from django.urls import NoReverseMatch, resolve, reverse
+
+    try:
+        match = resolve(reverse(url_name, args=args, kwargs=kwargs))
+    except NoReverseMatch:
+        return False
+    policy = getattr(match.func, "access_policy", None)
+    return policy is not None and policy.allows(scope)
 
 
 def raise_forbidden():

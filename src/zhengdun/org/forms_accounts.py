@@ -5,6 +5,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from zhengdun.org.models import Role
+from zhengdun.widgets import DateInput
 
 STATUS_CHOICES = [("", _("全部")), ("active", _("启用")), ("disabled", _("已停用")), ("locked", _("已锁定"))]
 
@@ -75,4 +76,4 @@ class AccountEditForm(forms.Form):
 class TokenCreateForm(forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=60)
     expires_at = forms.DateField(label=_("有效期至（可不填）"), required=False,
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+                                 widget=DateInput())

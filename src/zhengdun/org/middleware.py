@@ -31,7 +31,9 @@ class SessionSecurityMiddleware:
                 logout(request)
                 # The message store is installed by a later middleware: say it once views run.
                 request._zd_session_timed_out = True
-            else:
+            elif now - last >= min(60, settings.SESSION_IDLE_TIMEOUT // 10):
+                # Recorded at most once a minute: otherwise every page view would rewrite the session
+                # row. The idle clock is then at most that much early, never late.
                 session["zd_last"] = now
         return self.get_response(request)
 

@@ -47,6 +47,12 @@ class ScopedQuerySet(models.QuerySet):
             return self.all()
         return self.filter(scope.unit_q("unit") | scope.self_q(self.model))
 
+    def for_units(self, scope, units):
+        """Rows of `units` (unit objects, typically from a scoped query): each is checked against the
+        scope here, in Python, so the query is one indexed `unit_id IN (...)` without the join on
+        the unit tree that `within` needs. Units out of scope contribute nothing."""
+        return self.filter(unit_id__in=[u.id for u in units if scope.covers_unit(u)])
+
 
 class UnitQuerySet(models.QuerySet):
     def within(self, scope):

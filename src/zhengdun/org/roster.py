@@ -31,10 +31,11 @@ import io
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import mul
+from itertools import chain
+from operator import itemgetter, mul
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -43,7 +44,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengdun.audit.chain import audited, record
+from zhengdun.audit.chain import audited, record, sealing_alongside
 from zhengdun.org import idnumbers
 from zhengdun.org.access import STAFF_ROLES, Scope, scope_for
 from zhengdun.org.models import (
@@ -58,6 +59,7 @@ from zhengdun.org.models import (
     Unit,
     User,
 )
+from zhengdun.stats.triggers import officer_inserts
 
 IMPORT_ROLES = (Role.OFFICE_ADMIN, Role.UNIT_CLERK, Role.SYSADMIN)
 EXPORT_ROLES = tuple(sorted(STAFF_ROLES))
@@ -68,7 +70,8 @@ RELATIVE_SHEET = "亲属"
 HELP_SHEET = "填写说明"
 LOOKUP_CHUNK = 2000  # values per IN (…) look-up
 WRITE_CHUNK = 5000  # parameter rows per executemany call
-SQLITE_CACHE_KIB = 256 * 1024  # page cache while an import writes (SQLite only)
+SQLITE_CACHE_KIB = 256 * 1024
+SCAN_FROM = 10_000  # look-ups of at least this many officers may read the whole table instead  # page cache while an import writes (SQLite only)
 
 
 @dataclass(frozen=True)
@@ -216,7 +219,7 @@ class Table:
     kind: str  # "officers" or "relatives"
     sheet: str  # name shown in error reports
     header: list[str]
-    rows: Iterable[tuple[int, tuple]]  # (row number as Excel shows it, values)
+    rows: Iterable[tuple[int, tuple | list]]  # (row number as Excel shows it, values)
 
 
 def check_upload(name: str, size: int) -> str:
@@ -276,7 +279,7 @@ def read_csv(data: bytes) -> list[Table]:
     if kind is None:
         raise RosterFileError(_("无法识别 CSV 文件的表头：干警文件须含「单位代码」列，亲属文件须含「干警身份证号」列"))
     sheet = OFFICER_SHEET if kind == "officers" else RELATIVE_SHEET
-    return [Table(kind, sheet, header, ((n, tuple(r)) for n, r in enumerate(reader, start=2)))]
+    return [Table(kind, sheet, header, enumerate(reader, start=2))]  # rows as lists: no copy per row
 
 
 _SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -596,7 +599,7 @@ class _Identity:
 
 # --- validation --------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(slots=True)
 class OfficerRow:
     row: int
     hash: str
@@ -620,6 +623,20 @@ class RelativeRow:
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643, as in idnumbers.check_digit
 _CHECK = "10X98765432"
+_ZERO_SUM = ord("0") * sum(_WEIGHTS)  # the weighted sum of 17 ASCII zeros: bytes weigh in as their codes
+_BIRTH_DATES: dict[str, dt.date | None] = {}  # YYYYMMDD -> date (None: no such day); 14k days for 200k officers
+
+
+def _id_birth_date(digits: str) -> dt.date | None:
+    birth = _BIRTH_DATES.get(digits, False)
+    if birth is False:
+        try:
+            birth = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+        except ValueError:
+            birth = None
+        if len(_BIRTH_DATES) < 100_000:
+            _BIRTH_DATES[digits] = birth
+    return birth
 
 
 def _fast_id(value) -> tuple[str, dt.date] | None:
@@ -629,12 +646,11 @@ def _fast_id(value) -> tuple[str, dt.date] | None:
     last = value[17]
     if last == "x":
         value, last = value[:17] + "X", "X"
-    if not (last.isdigit() or last == "X") or _CHECK[sum(map(mul, map(int, value[:17]), _WEIGHTS)) % 11] != last:
+    # map() stops after the 17 weights, so the check character itself is not summed.
+    if not (last.isdigit() or last == "X") or _CHECK[(sum(map(mul, value.encode(), _WEIGHTS)) - _ZERO_SUM) % 11] != last:
         return None
-    try:
-        return value, dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
-        return None
+    birth = _id_birth_date(value[6:14])
+    return None if birth is None else (value, birth)
 
 
 class _Validator:
@@ -696,15 +712,18 @@ class _Validator:
         """Non-empty rows, padded so every column position (and `width - 1`, the stand-in for a
         missing optional column) can be indexed directly."""
         rows = []
+        append = rows.append
         for number, values in table.rows:
-            for value in values:
-                if value is not None and (type(value) is not str or value.strip()):
-                    break
-            else:
-                continue
+            first = values[0] if values else None
+            if not (type(first) is str and first and not first.isspace()):  # else: certainly not empty
+                for value in values:
+                    if value is not None and (type(value) is not str or value.strip()):
+                        break
+                else:
+                    continue
             if len(values) < width:
                 values = tuple(values) + (None,) * (width - len(values))
-            rows.append((number, values))
+            append((number, values))
         return rows
 
     def officers_table(self, table: Table) -> None:
@@ -712,15 +731,108 @@ class _Validator:
         index = self._columns(table, OFFICER_COLUMNS)
         if index is None:
             return
-        width = len(table.header) + 1
-        positions = tuple(index.get(c.header, width - 1) for c in OFFICER_COLUMNS)
+        # Position len(header) stands in for a missing optional column (rows are padded to reach it).
+        missing = any(c.header not in index for c in OFFICER_COLUMNS)
+        width = len(table.header) + missing
+        positions = tuple(index.get(c.header, len(table.header)) for c in OFFICER_COLUMNS)
         rows = self._data_rows(table, width)
         self.rows += len(rows)
         p_unit = index["单位代码"]
         self._prefetch_units({_text(values[p_unit]) for _n, values in rows})
         sheet = table.sheet
+        accept = self._officer_fast_path(positions)
+        general = self._officer_row
         for number, values in rows:
-            self._officer_row(sheet, number, values, positions)
+            if not accept(number, values):
+                general(sheet, number, values, positions)
+
+    def _officer_fast_path(self, positions: tuple):
+        """A checker for the usual row (text cells, a clean 18-digit number, known choice labels): it
+        accepts the row exactly as _officer_row would and returns True, or returns False without
+        side effects, and _officer_row looks at the row and names its problems. About three times
+        faster than _officer_row, which matters at 200,000 rows."""
+        p_unit, p_name, p_gender, p_id, p_birth, p_position, p_category, p_party, p_status = positions
+        units = {code: unit.id for code, unit in self.unit_cache.items() if unit is not None and unit.is_active}
+        columns = {c.field: c for c in OFFICER_COLUMNS}
+        memo: dict[str, dict] = {f: {} for f in ("gender", "category", "party", "status")}
+        choice = self._choice
+
+        def chosen(field_name: str, raw):
+            """_choice() for text cells, remembered per distinct text (a pure function of it)."""
+            seen = memo[field_name]
+            value = seen.get(raw)
+            if value is None:
+                if type(raw) is not str and raw is not None:
+                    return None
+                try:
+                    value = seen[raw] = choice(columns[field_name], raw)
+                except CellError:
+                    return None
+            return value
+
+        dates: dict = {}
+
+        def birth_given(raw):
+            """_parse_date() for text and datetime cells, remembered per distinct value; False: unusual."""
+            if raw is None or raw == "":
+                return None
+            date = dates.get(raw, False)
+            if date is False:
+                if type(raw) is not str and type(raw) is not dt.datetime:
+                    return False  # numbers: 1 == 1.0 == True as dict keys, so not remembered
+                try:
+                    date = dates[raw] = _parse_date(raw)
+                except CellError:
+                    return False
+            return date
+
+        mac = self.ident._mac
+        by_hash = self.officer_rows_by_hash
+        officers = self.officers
+        str_ = str
+
+        def accept(number: int, values) -> bool:
+            code, name, position = values[p_unit], values[p_name], values[p_position]
+            if type(code) is not str_ or type(name) is not str_:
+                return False
+            unit_id = units.get(code.strip())
+            name = name.strip()
+            if unit_id is None or not name or len(name) > 50:
+                return False
+            if type(position) is str_:
+                position = position.strip()
+                if len(position) > 60:
+                    return False
+            elif position is None:
+                position = ""
+            else:
+                return False
+            fast = _fast_id(values[p_id])
+            if fast is None:
+                return False
+            number18, birth = fast
+            sex = "M" if number18[16] in "13579" else "F"
+            gender = chosen("gender", values[p_gender])
+            category = chosen("category", values[p_category])
+            party = chosen("party", values[p_party])
+            status = chosen("status", values[p_status])
+            if gender is None or category is None or party is None or status is None or (gender and gender != sex):
+                return False
+            given = birth_given(values[p_birth])
+            if given is False or (given is not None and given != birth):
+                return False
+            h = mac.copy()
+            h.update(number18.encode())
+            digest = h.hexdigest()
+            if digest in by_hash:
+                return False  # a duplicate: reported by _officer_row
+            by_hash[digest] = number
+            officers.append(OfficerRow(number, digest, number18, "", {
+                "unit_id": unit_id, "name": name, "position": position, "gender": sex, "category": category,
+                "party": party, "status": status, "birth_date": birth}))
+            return True
+
+        return accept
 
     def _officer_row(self, sheet: str, number: int, values: tuple, positions: tuple) -> None:
         """One officer row. Unrolled by column (this runs 200,000 times for a province)."""
@@ -874,6 +986,20 @@ def _writable(scope: Scope, rec: dict) -> bool:
     return scope.can_write_unit(_UnitRef(rec["unit_id"], rec["unit__path"]))
 
 
+class _Writable:
+    """_writable() remembered per unit: 200,000 records sit in a few hundred units."""
+
+    def __init__(self, scope: Scope):
+        self.scope = scope
+        self.known: dict[int, bool] = {}
+
+    def __call__(self, rec: dict) -> bool:
+        ok = self.known.get(rec["unit_id"])
+        if ok is None:
+            ok = self.known[rec["unit_id"]] = _writable(self.scope, rec)
+        return ok
+
+
 @dataclass
 class _Plan:
     officer_creates: list[OfficerRow] = field(default_factory=list)
@@ -889,6 +1015,57 @@ class _Plan:
 
 _OFFICER_VALUES = ("id", "id_number_hash", "id_number_masked", "unit_id", "unit__path", "name", "gender",
                    "birth_date", "position", "category", "party", "status")
+
+
+def _officers_by_hash(hashes: list[str]) -> Iterator[dict]:
+    """The officers with these keyed hashes, as .values(*_OFFICER_VALUES) gives them, in chunks of
+    LOOKUP_CHUNK. Plain SQL: at 200,000 rows the ORM's compilation of the IN lists and its per-row
+    converters cost more than the queries themselves. Pass the hashes sorted: each chunk then reads
+    one narrow slice of the unique index (and, for officers imported in bulk, of the table), half the
+    time of random order."""
+    qn = connection.ops.quote_name
+    officer = Officer._meta
+    def column(name: str) -> str:
+        if name == "unit__path":
+            return f"u.{qn(Unit._meta.get_field('path').column)}"
+        sql = f"o.{qn(officer.get_field(name).column)}"
+        if name == "birth_date" and connection.vendor == "sqlite":
+            sql = f"CAST({sql} AS TEXT)"  # the ISO text as stored: no per-row date converter
+        return sql
+
+    columns = ", ".join(column(name) for name in _OFFICER_VALUES)
+    select = (f"SELECT {columns} FROM {qn(officer.db_table)} o JOIN {qn(Unit._meta.db_table)} u "
+              f"ON u.{qn(Unit._meta.pk.column)} = o.{qn(officer.get_field('unit').column)}")
+    where = f" WHERE o.{qn(officer.get_field('id_number_hash').column)} IN "
+    fromisoformat = dt.date.fromisoformat
+    keys = _OFFICER_VALUES
+    hash_at = keys.index("id_number_hash")
+    with connection.cursor() as cursor:
+        if len(hashes) >= SCAN_FROM:
+            cursor.execute(f"SELECT COUNT(*) FROM {qn(officer.db_table)}")
+            registered = cursor.fetchone()[0]
+            if not registered:
+                return
+            if len(hashes) * 3 >= registered:
+                # Most of the roster is in the file (a re-import, a province-wide update): one scan
+                # in table order beats index look-ups at random places.
+                wanted = set(hashes)
+                cursor.execute(select)
+                while rows := cursor.fetchmany(WRITE_CHUNK):
+                    for row in rows:
+                        if row[hash_at] in wanted:
+                            rec = dict(zip(keys, row, strict=True))
+                            if type(rec["birth_date"]) is str:  # SQLite: the stored ISO text
+                                rec["birth_date"] = fromisoformat(rec["birth_date"])
+                            yield rec
+                return
+        for chunk in _chunks(hashes):
+            cursor.execute(select + where + "(" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
+            for row in cursor.fetchall():
+                rec = dict(zip(keys, row, strict=True))
+                if type(rec["birth_date"]) is str:
+                    rec["birth_date"] = fromisoformat(rec["birth_date"])
+                yield rec
 
 
 def _resolve_masked_officers(v: _Validator, scope: Scope) -> dict[tuple[str, str], dict]:
@@ -918,10 +1095,11 @@ def _plan(v: _Validator, scope: Scope, result: ImportResult) -> _Plan:
     """Compare the good rows with the database: what to create, what to update, what is unchanged."""
     plan = _Plan()
     masked_matches = _resolve_masked_officers(v, scope)
-    existing: dict[str, dict] = {}
-    for chunk in _chunks([r.hash for r in v.officers if r.hash]):
-        for rec in Officer.objects.filter(id_number_hash__in=chunk).values(*_OFFICER_VALUES):
-            existing[rec["id_number_hash"]] = rec
+    writable = _Writable(scope)
+    known = writable.known
+    existing: dict[str, dict] = {rec["id_number_hash"]: rec
+                                 for rec in _officers_by_hash(sorted(r.hash for r in v.officers if r.hash))}
+    same = itemgetter(*_OFFICER_DATA_FIELDS)
     sheet = v.officer_sheet
     file_officers: dict[str, int] = {}  # hash -> unit id, for relatives of officers in this file
     for row in v.officers:
@@ -945,13 +1123,13 @@ def _plan(v: _Validator, scope: Scope, result: ImportResult) -> _Plan:
             file_officers[row.hash] = row.data["unit_id"]
             plan.officer_creates.append(row)
             continue
-        if not _writable(scope, rec):
+        if not (known.get(rec["unit_id"]) or writable(rec)):
             v.error(sheet, row.row, "身份证号",
                     _("该身份证号已在您管辖范围以外的单位登记，无法导入（人员调动请联系上级教整办）"))
             continue
         file_officers[row.hash] = row.data["unit_id"]
         data = row.data
-        if all(data[f] == rec[f] for f in _OFFICER_DATA_FIELDS):
+        if same(data) == same(rec):
             result.officers.unchanged += 1
             continue
         plan.officer_updates.append((rec["id"], data))
@@ -960,19 +1138,18 @@ def _plan(v: _Validator, scope: Scope, result: ImportResult) -> _Plan:
     result.officers.created = len(plan.officer_creates)
     result.officers.updated = len(plan.officer_updates)
     if v.relatives:
-        _plan_relatives(v, scope, plan, result, existing, file_officers, masked_matches)
+        _plan_relatives(v, writable, plan, result, existing, file_officers, masked_matches)
     return plan
 
 
-def _plan_relatives(v: _Validator, scope: Scope, plan: _Plan, result: ImportResult, existing: dict,
+def _plan_relatives(v: _Validator, writable: _Writable, plan: _Plan, result: ImportResult, existing: dict,
                     file_officers: dict[str, int], masked_matches: dict) -> None:
     sheet = v.relative_sheet
     # Officers referred to by relatives but not in this file: in the database, inside the write scope.
     outside = sorted({r.officer_hash for r in v.relatives if r.officer_hash and r.officer_hash not in file_officers
                       and r.officer_hash not in existing})
-    for chunk in _chunks(outside):
-        for rec in Officer.objects.filter(id_number_hash__in=chunk).values(*_OFFICER_VALUES):
-            existing[rec["id_number_hash"]] = rec
+    for rec in _officers_by_hash(outside):
+        existing[rec["id_number_hash"]] = rec
     for (_masked, name), rec in masked_matches.items():
         if not name:
             existing[rec["id_number_hash"]] = rec
@@ -985,7 +1162,7 @@ def _plan_relatives(v: _Validator, scope: Scope, plan: _Plan, result: ImportResu
         rec = existing.get(h)
         if h in file_officers:
             targets[h] = (rec["id"] if rec else None, file_officers[h])
-        elif rec is not None and _writable(scope, rec):
+        elif rec is not None and writable(rec):
             targets[h] = (rec["id"], rec["unit_id"])
         elif h and h in v.officer_rows_by_hash:
             continue  # the officer's own row is bad and already reported
@@ -1025,11 +1202,32 @@ def _plan_relatives(v: _Validator, scope: Scope, plan: _Plan, result: ImportResu
 
 # --- the service -------------------------------------------------------------------------------
 
+@contextmanager
+def _cyclic_gc_paused():
+    """An import holds a few million small objects (rows, tuples, dicts) that are all alive until it
+    ends; the cyclic garbage collector would walk them again and again as they pile up (about 15 %
+    of a 200,000-row import). Reference counting still frees everything as usual."""
+    import gc
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def roster_import(*, actor: User, fileobj, name: str, dry_run: bool = False, size: int | None = None,
                   ip: str = "") -> ImportResult:
     """Validate every row, then (unless dry_run or any row is bad) upsert everything in one audited
     transaction. Raises PermissionDenied for roles that may not import and RosterFileError for a file
     that cannot be read at all; row problems come back in result.errors."""
+    with _cyclic_gc_paused():
+        return _roster_import(actor=actor, fileobj=fileobj, name=name, dry_run=dry_run, size=size, ip=ip)
+
+
+def _roster_import(*, actor: User, fileobj, name: str, dry_run: bool, size: int | None, ip: str) -> ImportResult:
     scope = scope_for(actor)
     if not scope.has_role(*IMPORT_ROLES):
         raise PermissionDenied(_("您的角色无权导入名册"))
@@ -1048,8 +1246,10 @@ def roster_import(*, actor: User, fileobj, name: str, dry_run: bool = False, siz
         validator.error(validator.officer_sheet, 2, "", _("文件中没有数据行"))
     # Planning runs even when rows are bad, so problems found against the database (numbers
     # registered outside the scope, relatives of unknown officers) are reported in the same pass.
+    planning = time.perf_counter()
     plan = _plan(validator, scope, result)
     result.timings["validate"] = time.perf_counter() - started
+    result.timings["plan"] = time.perf_counter() - planning
     result.errors = sorted(validator.errors, key=lambda e: (e.sheet != validator.officer_sheet, e.sheet, e.row))
     if result.errors:
         result.officers, result.relatives = Counts(), Counts()
@@ -1110,6 +1310,31 @@ def _writer(model, attnames: tuple[str, ...], *, update: bool = False):
     return sql, build
 
 
+def _positional_builder(model, attnames: tuple[str, ...]):
+    """For the INSERT of _writer(model, attnames): a function from the values of `attnames` (a list in
+    that order, already adapted for the database) to the statement's parameter row, defaults
+    included. One C-level item pick per row instead of a Python loop over the columns."""
+    _sql, build = _writer(model, attnames)
+    order = [f.attname for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = build({a: None for a in attnames})
+    extra = [defaults[i] for i, a in enumerate(order) if a not in attnames]
+    position = {a: i for i, a in enumerate(attnames)}
+    picks, k = [], len(attnames)
+    for a in order:
+        if a in position:
+            picks.append(position[a])
+        else:
+            picks.append(k)
+            k += 1
+    pick = itemgetter(*picks)
+
+    def make(values: list) -> tuple:
+        values.extend(extra)
+        return pick(values)
+
+    return make
+
+
 @contextmanager
 def _large_page_cache():
     """SQLite keeps 2 MB of pages per connection by default; one transaction writing 200k rows,
@@ -1131,41 +1356,73 @@ def _large_page_cache():
 INSERT_ROWS_PER_STATEMENT = 500
 
 
-def _executemany(sql: str, rows: list[tuple]) -> None:
+def _executemany(sql: str, rows: list[tuple], step: Callable[[], None] | None = None) -> None:
     """INSERTs go as multi-row VALUES statements (500 rows each): on PostgreSQL the audit trigger
-    runs once per statement, so one statement per row would be slow. UPDATEs use executemany."""
+    runs once per statement, so one statement per row would be slow; on SQLite a statement that fires
+    triggers has a fixed cost per execution, so executemany() of single rows took 2.5 times as long.
+    UPDATEs use executemany. `step` (the audit sealer's, see sealing_alongside) runs after every
+    WRITE_CHUNK rows."""
+    if sql.startswith("INSERT") and rows:
+        head, _sep, placeholder = sql.rpartition(" VALUES ")
+        if connection.vendor == "sqlite":
+            # The driver's own cursor with its own placeholders: Django's SQLite wrapper rewrites every
+            # %s with a regular expression, 6,500 per statement (0.8 s for 200,000 officers).
+            placeholder = placeholder.replace("%s", "?")
+            connection.ensure_connection()
+            cursor = connection.connection.cursor()
+        else:
+            cursor = connection.cursor()
+        try:
+            for chunk in _chunks(rows, WRITE_CHUNK):
+                for part in _chunks(chunk, INSERT_ROWS_PER_STATEMENT):
+                    cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(part))}",
+                                   list(chain.from_iterable(part)))
+                if step is not None:
+                    step()
+        finally:
+            cursor.close()
+        return
     with connection.cursor() as cursor:
-        if sql.startswith("INSERT") and rows:
-            head, _sep, placeholder = sql.rpartition(" VALUES ")
-            for chunk in _chunks(rows, INSERT_ROWS_PER_STATEMENT):
-                cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(chunk))}",
-                               [value for row in chunk for value in row])
-            return
         for chunk in _chunks(rows, WRITE_CHUNK):
             cursor.executemany(sql, chunk)
+            if step is not None:
+                step()
+
+
+def _new_officer_rows(plan: _Plan, ident: _Identity) -> tuple[str, list[tuple]]:
+    """The INSERT and its parameter rows for the new officers, in hash order: the unique index on
+    id_number_hash then grows at its right edge instead of at random pages (on SQLite this alone made
+    200k inserts about 40 % faster)."""
+    sql, _build = _writer(Officer, _OFFICER_DATA_FIELDS + _ID_FIELDS)
+    make = _positional_builder(Officer, _OFFICER_DATA_FIELDS + _ID_FIELDS)
+    data_of = itemgetter(*_OFFICER_DATA_FIELDS)
+    birth = _OFFICER_DATA_FIELDS.index("birth_date")
+    adapt_date = connection.ops.adapt_datefield_value
+    encrypt, mask = ident.encrypt, idnumbers.mask
+    rows = []
+    for row in sorted(plan.officer_creates, key=lambda r: r.hash):
+        values = list(data_of(row.data))
+        values[birth] = adapt_date(values[birth])
+        values += (encrypt(row.number), row.hash, mask(row.number))
+        rows.append(make(values))
+    return sql, rows
 
 
 def _write(plan: _Plan, ident: _Identity, *, actor: User, ip: str) -> dict[str, float]:
     """Write the plan in one audited transaction; returns timings (prepare, rows, seal+commit)."""
     t0 = time.perf_counter()
-    new_officers = []
-    for row in plan.officer_creates:
-        values = dict(row.data)
-        values["id_number_enc"] = ident.encrypt(row.number)
-        values["id_number_hash"] = row.hash
-        values["id_number_masked"] = idnumbers.mask(row.number)
-        new_officers.append(values)
-    # In hash order the two indexes on id_number_hash grow at their right edge instead of at random
-    # pages: on SQLite this alone makes 200k inserts about 40 % faster.
-    new_officers.sort(key=lambda values: values["id_number_hash"])
+    new_officers = _new_officer_rows(plan, ident) if plan.officer_creates else None
     t1 = time.perf_counter()
-    with _large_page_cache(), audited(actor=actor, action="roster.import", ip=ip):
+    # The audit triggers fire for every row as for any other write; the sealer hashes their entries
+    # in a worker thread while the next statements run (see sealing_alongside).
+    with _large_page_cache(), audited(actor=actor, action="roster.import", ip=ip), sealing_alongside() as step:
         if new_officers:
-            sql, build = _writer(Officer, _OFFICER_DATA_FIELDS + _ID_FIELDS)
-            _executemany(sql, [build(values) for values in new_officers])
+            # The statistics roster counts of these rows are added set-based (see officer_inserts).
+            with officer_inserts():
+                _executemany(*new_officers, step=step)
         if plan.officer_updates:
             sql, build = _writer(Officer, _OFFICER_DATA_FIELDS, update=True)
-            _executemany(sql, [build(data, pk) for pk, data in plan.officer_updates])
+            _executemany(sql, [build(data, pk) for pk, data in plan.officer_updates], step=step)
         if plan.moved_officers:
             # A relative's unit follows its officer, so scoping of relatives stays right.
             by_unit: dict[int, list[int]] = {}
@@ -1190,16 +1447,16 @@ def _write(plan: _Plan, ident: _Identity, *, actor: User, ip: str) -> dict[str, 
                 if row.number:
                     values.update(ident.fields(row.number))
                 rows.append(build(values))
-            _executemany(sql, rows)
+            _executemany(sql, rows, step=step)
         if plan.relative_updates:
             groups: dict[tuple[str, ...], list[tuple[int, dict]]] = {}
             for pk, changed in plan.relative_updates:
                 groups.setdefault(tuple(sorted(changed)), []).append((pk, changed))
             for attnames, items in groups.items():
                 sql, build = _writer(Relative, attnames, update=True)
-                _executemany(sql, [build(changed, pk) for pk, changed in items])
+                _executemany(sql, [build(changed, pk) for pk, changed in items], step=step)
         t2 = time.perf_counter()
-    # Leaving audited() sealed the new audit entries into the hash chain and committed.
+    # Leaving the sealer sealed the rest of the new entries; leaving audited() committed.
     return {"prepare": t1 - t0, "rows": t2 - t1, "seal": time.perf_counter() - t2}
 
 

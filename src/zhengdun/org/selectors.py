@@ -16,6 +16,16 @@ def unit_list(*, scope: Scope, root: Unit | None = None) -> QuerySet[Unit]:
     return units.order_by("path")
 
 
+def units_writable(*, scope: Scope) -> QuerySet[Unit]:
+    """Units whose people the user may change (subtrees of write roles, a clerk's own unit)."""
+    if scope.everything:
+        return Unit.objects.order_by("path")
+    q = Q(pk__in=list(scope.write_unit_ids))
+    for path in scope.write_paths:
+        q |= Q(path__startswith=path)
+    return Unit.objects.within(scope).filter(q).order_by("path")
+
+
 def unit_get(*, scope: Scope, unit_id: int) -> Unit | None:
     """One unit in scope; an officer (whose scope holds no units) may also read their own unit."""
     unit = unit_list(scope=scope).filter(pk=unit_id).first()
@@ -42,10 +52,11 @@ def unit_officer_counts(*, scope: Scope, units: list[Unit]) -> dict[int, int]:
 
 
 def officer_list(*, scope: Scope, query: str = "", unit: Unit | None = None, category: str = "",
-                 status: str = "", party: str = "") -> QuerySet[Officer]:
+                 status: str = "", party: str = "", subtree: bool = True) -> QuerySet[Officer]:
+    """People in scope; `unit` limits to its subtree (or to the unit itself with subtree=False)."""
     officers = Officer.objects.within(scope).select_related("unit")
     if unit is not None:
-        officers = officers.filter(unit__path__startswith=unit.path)
+        officers = officers.filter(unit__path__startswith=unit.path) if subtree else officers.filter(unit=unit)
     query = (query or "").strip()
     if query:
         try:

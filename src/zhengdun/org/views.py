@@ -1,7 +1,7 @@
 """Pages for the unit tree, people and the signed-in home. Thin: selectors read, services write."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -10,8 +10,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from zhengdun.org import selectors, services
-from zhengdun.org.access import STAFF_ROLES, UNIT_TREE_ROLES, access_policy, get_scope, may_unmask
-from zhengdun.org.forms import OfficerFilterForm
+from zhengdun.org.access import (
+    ROSTER_IMPORT_ROLES,
+    STAFF_ROLES,
+    UNIT_TREE_ROLES,
+    access_policy,
+    get_scope,
+    may_unmask,
+)
+from zhengdun.org.forms import OfficerEditForm, OfficerFilterForm
 from zhengdun.org.models import Role, Unit
 
 
@@ -61,12 +68,17 @@ def unit_tree(request, unit_id=None):
 @access_policy(*STAFF_ROLES, Role.OFFICER)
 def officer_list(request):
     scope = get_scope(request)
-    form = OfficerFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
-    unit = _unit_in_scope(scope, data["unit"]) if data.get("unit") else None
+    unit_id = request.GET.get("unit", "")
+    if unit_id and not unit_id.isdigit():
+        raise Http404(_("未找到该单位"))
+    unit = _unit_in_scope(scope, unit_id) if unit_id else None  # not yours looks like not there: 404
+    has_units = bool(scope.subtree_paths or scope.exact_unit_ids)
+    form = OfficerFilterForm(request.GET or None, units=selectors.unit_list(scope=scope) if has_units else None)
+    form.is_valid()
+    data = form.cleaned_data if form.is_bound else {}
     officers = selectors.officer_list(scope=scope, query=data.get("q", ""), unit=unit,
                                       category=data.get("category", ""), status=data.get("status", ""),
-                                      party=data.get("party", ""))
+                                      party=data.get("party", ""), subtree=data.get("subtree") != "0")
     page = Paginator(officers, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -87,7 +99,39 @@ def officer_detail(request, officer_id):
     return render(request, "org/officer_detail.html", {
         "officer": officer, "relatives": relatives, "can_unmask": scope.can_unmask,
         "can_write": scope.can_write_unit(officer.unit),
+        "can_edit": scope.has_role(*ROSTER_IMPORT_ROLES) and scope.can_write_unit(officer.unit),
     })
+
+
+@access_policy(*ROSTER_IMPORT_ROLES)
+def officer_edit(request, officer_id):
+    """Edit one officer (the roles that write the roster, in the units they may write); the write,
+    its checks and its audit entry are org.services.officer_update's."""
+    scope = get_scope(request)
+    officer = selectors.officer_get(scope=scope, officer_id=officer_id)
+    if officer is None:
+        raise Http404(_("未找到该人员"))
+    if not scope.can_write_unit(officer.unit):
+        raise PermissionDenied(_("无权修改该单位的数据"))
+    units = selectors.units_writable(scope=scope)
+    form = OfficerEditForm(request.POST or None, initial=OfficerEditForm.initial_from(officer), units=units)
+    if request.method == "POST" and form.is_valid():
+        c = dict(form.cleaned_data)
+        id_number = c.pop("id_number", "").strip() or None
+        unit = c.pop("unit")
+        try:
+            services.officer_update(actor=request.user, officer=officer, id_number=id_number, unit=unit, **c)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]:
+                form.add_error(field if field in form.fields else None, errors)
+            officer.refresh_from_db()
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+            officer.refresh_from_db()
+        else:
+            messages.success(request, _("人员信息已保存"))
+            return redirect("org:officer_detail", officer_id=officer.id)
+    return render(request, "org/officer_form.html", {"form": form, "officer": officer})
 
 
 @require_POST

@@ -10,7 +10,6 @@ from zhengdun.org.access import get_scope
 from zhengdun.org.api_auth import api_policy
 from zhengdun.org.models import Role
 from zhengdun.screening import selectors, services
-from zhengdun.screening.models import RosterSource
 
 router = Router(tags=["screening"])
 HANDLER = Role.CLUE_HANDLER
@@ -30,7 +29,7 @@ class RunIn(Schema):
     as_of: date | None = None
     engine: str = "duckdb"
     rules: list[str] | None = None
-    roster_source: str = RosterSource.DATASET
+    roster_source: str | None = None  # default: the data set's own roster if it has one, else the platform's
 
 
 class RunOut(Schema):

@@ -91,7 +91,7 @@ def screen(folder: Path, *, as_of: datetime.date, engine: str, rules: list[str],
         fraction, label = STAGES.get(stage, (None, None))
         if fraction is None:
             done_steps["n"] += 1
-            fraction, label = min(0.95, 0.25 + 0.07 * done_steps["n"]), f"匹配与规则：{stage}"
+            fraction, label = min(0.95, 0.25 + 0.07 * done_steps["n"]), f"匹配与规则计算（第 {done_steps['n']} 步）"
         progress(fraction, label)
 
     result = engine_screen(str(folder), as_of=as_of, engine=engine, rules=rules, progress=on_progress)

@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from zhengdun.screening.models import RULES, ReviewStatus, RosterSource
+from zhengdun.screening.models import ENGINE_LABELS, RULES, ReviewStatus, RosterSource
+from zhengdun.widgets import DateInput
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -41,11 +42,27 @@ class DatasetUploadForm(forms.Form):
 
 class RunStartForm(forms.Form):
     roster_source = forms.ChoiceField(label=_("排查对象"), choices=RosterSource.choices)
-    as_of = forms.DateField(label=_("排查基准日"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    as_of = forms.DateField(label=_("排查基准日"), required=False, widget=DateInput(),
                             help_text=_("默认今天；用于判断离职是否满两年"))
-    engine = forms.ChoiceField(label=_("计算引擎"), choices=[("duckdb", _("DuckDB（内置）")), ("spark", _("Apache Spark"))])
+    engine = forms.ChoiceField(label=_("计算引擎"), choices=list(ENGINE_LABELS.items()))
     rules = forms.MultipleChoiceField(label=_("规则"), choices=RULES, widget=forms.CheckboxSelectMultiple,
                                       initial=[r for r, _l in RULES])
+
+    def __init__(self, *args, dataset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without its own roster and relatives files a data set can only be screened against the
+        # platform's roster: that is the default, and the other choice is shown disabled with the reason.
+        self.own_roster = dataset is None or dataset.has_own_roster
+        self.unavailable_sources = {}
+        if not self.own_roster:
+            self.fields["roster_source"].initial = RosterSource.PLATFORM
+            self.unavailable_sources[RosterSource.DATASET] = _("本数据集不含 roster（干警名册）和 relatives（申报亲属）文件")
+
+    def clean_roster_source(self):
+        source = self.cleaned_data["roster_source"]
+        if source in self.unavailable_sources:
+            raise forms.ValidationError(_("%(reason)s，请选择使用本平台名册") % {"reason": self.unavailable_sources[source]})
+        return source
 
 
 class HitFilterForm(forms.Form):

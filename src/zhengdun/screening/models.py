@@ -22,6 +22,9 @@ RULE_NAMES = [name for name, _label in RULES]
 SUBJECT_LABELS = {"officer": _("本人"), **dict(Relation.choices)}
 REGISTRY_LABELS = {"enterprises": _("企业登记"), "lawyers": _("律师执业"), "cases": _("案件代理")}
 MATCH_LABELS = {"id": _("身份证号一致"), "fuzzy": _("姓名等信息模糊匹配")}
+# The contract's files (screening.md) as the pages name them; the stem stays beside it for uploads.
+FILE_LABELS = {"roster": _("干警名册"), "relatives": _("申报亲属"), **REGISTRY_LABELS}
+ENGINE_LABELS = {"duckdb": _("DuckDB 嵌入式"), "spark": _("Spark 集群")}
 
 
 class DatasetSource(models.TextChoices):
@@ -50,6 +53,18 @@ class ScreeningDataset(UnitScoped):
 
     def __str__(self):
         return self.name
+
+    @property
+    def has_own_roster(self) -> bool:
+        """The data set carries the contract's roster and relatives files (else only the platform roster)."""
+        return {"roster", "relatives"} <= set(self.files)
+
+    @property
+    def file_rows(self) -> list[tuple[str, str, int | None]]:
+        """(stem, label, rows) in the contract's order; rows None until the first run counts a CSV."""
+        order = list(FILE_LABELS)
+        stems = sorted(self.files, key=lambda s: (order.index(s) if s in order else len(order), s))
+        return [(s, str(FILE_LABELS.get(s, s)), self.files[s]) for s in stems]
 
 
 class RunStatus(models.TextChoices):
@@ -85,6 +100,10 @@ class ScreeningRun(UnitScoped):
 
     def __str__(self):
         return f"{self.dataset} #{self.pk}"
+
+    @property
+    def engine_label(self) -> str:
+        return str(ENGINE_LABELS.get(self.engine, self.engine))
 
     @property
     def rule_list(self) -> list[str]:

@@ -36,6 +36,7 @@ from zhengdun.screening.models import (
     MATCH_LABELS,
     REGISTRY_LABELS,
     RULE_NAMES,
+    RULES,
     DatasetSource,
     ReviewStatus,
     RosterSource,
@@ -139,23 +140,36 @@ def dataset_runnable_rules(*, dataset: ScreeningDataset) -> list[str]:
 
 # --- runs --------------------------------------------------------------------------------------
 
+def dataset_default_roster_source(*, dataset: ScreeningDataset) -> str:
+    """The data set's own roster and relatives files when it has them, else the platform's roster."""
+    return RosterSource.DATASET if dataset.has_own_roster else RosterSource.PLATFORM
+
+
 def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = None, engine: str = "duckdb",
-              rules: list[str] | None = None, roster_source: str = RosterSource.DATASET) -> ScreeningRun:
-    """Queue a run. The run it is compared with is chosen when its hits are stored (`_compared_run`),
-    so a run queued behind another is compared with that one once it has finished."""
+              rules: list[str] | None = None, roster_source: str | None = None,
+              background: bool = True) -> ScreeningRun:
+    """Queue a run (background=False: run it here and return it finished — the demo seeding, which
+    must not leave a task for a worker). The run it is compared with is chosen when its hits are
+    stored (`_compared_run`), so a run queued behind another is compared with that one once it has
+    finished. Without a roster source the data set's default is used (`dataset_default_roster_source`)."""
     _require_handler(actor, dataset.unit)
+    roster_source = roster_source or dataset_default_roster_source(dataset=dataset)
     rules = list(rules or RULE_NAMES)
     unknown = [r for r in rules if r not in RULE_NAMES]
     if unknown:
         raise ValidationError({"rules": _("未知规则：%(rules)s") % {"rules": "、".join(unknown)}})
     if engine not in ("duckdb", "spark"):
         raise ValidationError({"engine": _("引擎只能是 duckdb 或 spark")})
-    if roster_source == RosterSource.DATASET and not {"roster", "relatives"} <= set(dataset.files):
+    if roster_source not in RosterSource.values:
+        raise ValidationError({"roster_source": _("排查对象无效")})
+    if roster_source == RosterSource.DATASET and not dataset.has_own_roster:
         raise ValidationError({"roster_source": _("该数据集不含 roster 和 relatives 文件，请选择使用本平台名册")})
     with audited(actor=actor, action="screening.run_start"):
         run = ScreeningRun.objects.create(unit=dataset.unit, dataset=dataset, roster_source=roster_source,
                                           as_of=as_of or timezone.localdate(), engine=engine, rules=",".join(rules),
                                           created_by=actor, stage=_("排队等待执行"))
+    if not background:
+        return run_execute(run.pk)
     from zhengdun.screening.tasks import execute_run
 
     transaction.on_commit(lambda: execute_run.enqueue(run.pk))
@@ -303,7 +317,8 @@ def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_
     stage = _("完成：命中 %(n)d 条") % {"n": len(hits)}
     skipped = {r: why for r, why in outcome.rules_skipped.items() if r in run.rule_list}
     if skipped:
-        stage += _("；未运行：%(rules)s（数据集缺少所需文件）") % {"rules": "、".join(skipped)}
+        labels = dict(RULES)
+        stage += _("；未运行：%(rules)s（数据集缺少所需文件）") % {"rules": "、".join(str(labels.get(r, r)) for r in skipped)}
     files = dict(run.dataset.files)
     own = [s for s in files if run.roster_source == RosterSource.DATASET or s not in ("roster", "relatives")]
     files.update({s: outcome.counts[s] for s in own if s in outcome.counts})

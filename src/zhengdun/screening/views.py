@@ -12,8 +12,9 @@ from zhengdun.org.access import access_policy, get_scope
 from zhengdun.org.models import Role
 from zhengdun.org.selectors import unit_list
 from zhengdun.screening import selectors, services
+from zhengdun.screening.display import evidence_points
 from zhengdun.screening.forms import DatasetUploadForm, HitFilterForm, HitReviewForm, RunStartForm
-from zhengdun.screening.models import RULES
+from zhengdun.screening.models import RULES, ReviewStatus
 
 HANDLER = Role.CLUE_HANDLER
 
@@ -69,7 +70,9 @@ def dataset_new(request):
 def dataset_detail(request, dataset_id):
     scope = get_scope(request)
     dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=dataset_id))
-    form = RunStartForm(request.POST or None, initial={"rules": services.dataset_runnable_rules(dataset=dataset)})
+    form = RunStartForm(request.POST or None, dataset=dataset,
+                        initial={"rules": services.dataset_runnable_rules(dataset=dataset),
+                                 "roster_source": services.dataset_default_roster_source(dataset=dataset)})
     if request.method == "POST" and form.is_valid():
         try:
             run = services.run_start(actor=request.user, dataset=dataset, as_of=form.cleaned_data["as_of"],
@@ -129,7 +132,9 @@ def run_progress(request, run_id):
 def hit_detail(request, hit_id):
     scope = get_scope(request)
     hit = _or_404(selectors.hit_get(scope=scope, hit_id=hit_id))
-    form = HitReviewForm(request.POST or None, initial={"reason": hit.review_reason})
+    # The saved conclusion is the form's starting point: its radio button is selected after saving.
+    current = hit.review_status if hit.review_status != ReviewStatus.PENDING else None
+    form = HitReviewForm(request.POST or None, initial={"status": current, "reason": hit.review_reason})
     if request.method == "POST" and form.is_valid():
         try:
             services.hit_review(actor=request.user, hit=hit, status=form.cleaned_data["status"],
@@ -139,7 +144,8 @@ def hit_detail(request, hit_id):
         else:
             messages.success(request, _("研判结论已保存"))
             return redirect("screening:hit", hit_id=hit.id)
-    return render(request, "screening/hit_detail.html", {"hit": hit, "form": form})
+    return render(request, "screening/hit_detail.html", {"hit": hit, "form": form,
+                                                         "evidence_points": evidence_points(hit.evidence)})
 
 
 @require_POST

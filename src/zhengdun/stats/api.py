@@ -30,6 +30,6 @@ def figures(request, unit: int | None = None, date_from: str | None = Query(None
     ctx = dashboard.parse_ctx(get_scope(request), {k: v for k, v in params.items() if v is not None},
                               default_campaign=False)
     own, _rows, _snap = registry.evaluate(ctx, with_children=False)
-    return [{"key": f.key, "label": f.label, "value": own[f.key].value, "numerator": own[f.key].numerator,
-             "denominator": own[f.key].denominator, "unit": f.unit, "drilldown_url": f.drilldown_url(ctx)}
+    return [{"key": f.key, "label": str(f.label), "value": own[f.key].value, "numerator": own[f.key].numerator,
+             "denominator": own[f.key].denominator, "unit": str(f.unit), "drilldown_url": f.drilldown_url(ctx)}
             for f in registry.figures_for(ctx)]

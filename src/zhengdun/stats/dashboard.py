@@ -9,6 +9,7 @@ from html import escape
 from django.http import Http404
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from zhengdun.activities.models import EducationCategory, TalkKind
 from zhengdun.learning.models import Channel
@@ -28,8 +29,9 @@ def _date(value, default):
 
 
 def parse_ctx(scope: Scope, params, *, default_campaign: bool = True, today: dt.date | None = None) -> Ctx:
-    """Context from request parameters unit, from, to, campaign (id, or 'all'), type, cat.
-    A unit or campaign outside the user's scope is a 404, like a missing one."""
+    """Context from request parameters unit, from, to, campaign (id, or 'all'), type, cat. The range
+    defaults to the campaign's start up to today (or its end, if earlier). A unit or campaign outside
+    the user's scope is a 404, like a missing one."""
     today = today or timezone.localdate()
     unit_id = params.get("unit")
     unit = selectors.stats_unit_get(scope=scope, unit_id=unit_id) if unit_id else selectors.default_unit(scope=scope)
@@ -49,7 +51,9 @@ def parse_ctx(scope: Scope, params, *, default_campaign: bool = True, today: dt.
         campaign = running
     window = campaign or running
     default_from = window.start_date if window else today - dt.timedelta(days=90)
-    default_to = window.end_date if window else today
+    # Figures are "as of" today: a running campaign's range ends today, not on its (future) end date;
+    # a finished campaign ends on its end date, one not yet started shows its first day.
+    default_to = max(window.start_date, min(window.end_date, today)) if window else today
     date_from = _date(params.get("from"), default_from)
     date_to = _date(params.get("to"), default_to)
     if date_to < date_from:
@@ -85,7 +89,7 @@ def build(ctx: Ctx) -> dict:
                   "url": sessions.drilldown_url(ctx.with_filter(type=types[k].code if k in types else k))}
                  for k, (n, t) in by_type]
     cat_labels = dict(EducationCategory.choices)
-    category_rows = [{"label": str(cat_labels.get(k, k)) if k else "未分类", "sessions": n, "person_times": t,
+    category_rows = [{"label": str(cat_labels.get(k, k)) if k else _("未分类"), "sessions": n, "person_times": t,
                       "url": sessions.drilldown_url(ctx.with_filter(cat=k)) if k else ""}
                      for k, (n, t) in sorted(snap.breakdown(ctx.unit.id, "act", "b").items())]
     channels = dict(Channel.choices)
@@ -97,7 +101,7 @@ def build(ctx: Ctx) -> dict:
     if "talks" in own:
         talks = registry.BY_KEY["talks"]
         kinds = dict(TalkKind.choices)
-        talk_rows = ([{"label": f"第{k}轮", "n": n, "url": talks.drilldown_url(ctx.with_filter(type=k))}
+        talk_rows = ([{"label": _("第%(n)s轮") % {"n": k}, "n": n, "url": talks.drilldown_url(ctx.with_filter(type=k))}
                       for k, (n, _t) in sorted(snap.breakdown(ctx.unit.id, "talk", "a").items())]
                      + [{"label": str(kinds.get(k, k)), "n": n, "url": talks.drilldown_url(ctx.with_filter(cat=k))}
                         for k, (n, _t) in sorted(snap.breakdown(ctx.unit.id, "talk", "b").items())])
@@ -105,12 +109,15 @@ def build(ctx: Ctx) -> dict:
         "types": {"labels": [r["label"] for r in type_rows], "sessions": [r["sessions"] for r in type_rows],
                   "person_times": [r["person_times"] for r in type_rows], "urls": [r["url"] for r in type_rows]},
         "children": {
-            "labels": [u.name for u, _ in children],
+            "labels": [u.name for u, _cards in children],
             "completion": [_pct(values["completion"]) for _u, values in rows],
             "coverage": [_pct(values["coverage"]) for _u, values in rows],
-            "urls": [registry.BY_KEY["completion"].drilldown_url(ctx.with_unit(u)) for u, _ in children],
+            "urls": [registry.BY_KEY["completion"].drilldown_url(ctx.with_unit(u)) for u, _cards in children],
         },
         "study": {"dates": [d.isoformat() for d, _n in snap.study_series], "n": [n for _d, n in snap.study_series]},
+        # The charts' words, in the user's language (stats.js has no strings of its own).
+        "text": {"sessions": _("场次"), "person_times": _("人次"), "completion": _("规定动作完成率%"),
+                 "coverage": _("活动覆盖率%"), "study": _("学习人次")},
     }
     return {"ctx": ctx, "own": own, "cards": cards, "children": children, "child_values": rows,
             "child_table": child_table(ctx, children),

@@ -3,8 +3,11 @@ the figure registry so they show exactly what the dashboard shows."""
 
 from __future__ import annotations
 
+import functools
 import io
 
+from django.conf import settings
+from django.utils import translation
 from docx import Document
 from docx.shared import Pt
 from openpyxl import Workbook
@@ -19,6 +22,16 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
+def _in_chinese(build):
+    """The reports go upward as official Chinese documents, whatever language the user's UI is in
+    (figure labels are gettext_lazy: resolved here, in Chinese)."""
+    @functools.wraps(build)
+    def wrapped(*args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            return build(*args, **kwargs)
+    return wrapped
+
+
 def _cell_value(figure: Figure, v: Value):
     return v.value  # rates as fractions (formatted 0.0%), counts as integers
 
@@ -27,6 +40,7 @@ def _period(ctx: Ctx) -> str:
     return f"{ctx.date_from:%Y年%m月%d日}至{ctx.date_to:%Y年%m月%d日}"
 
 
+@_in_chinese
 def progress_xlsx(ctx: Ctx) -> bytes:
     """One row per unit directly below the chosen unit, one column per figure, and a totals row equal
     to the chosen unit's own figures (rates recomputed from the totals, never summed)."""
@@ -42,7 +56,7 @@ def progress_xlsx(ctx: Ctx) -> bytes:
     ws.cell(row=2, column=1, value=f"统计期间：{_period(ctx)}"
                                    + (f"　整顿计划：{ctx.campaign.name}" if ctx.campaign else "　全部整顿计划"))
     ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=ncols)
-    header = ["单位", *[f"{f.label}（{f.unit}）" if f.unit != "%" else f.label for f in figures]]
+    header = ["单位", *[f"{f.label}（{f.unit}）" if f.unit != "%" else str(f.label) for f in figures]]
     thin = Side(style="thin", color="999999")
     fill = PatternFill("solid", fgColor="DDE6F0")
     for col, text in enumerate(header, 1):
@@ -102,6 +116,7 @@ def summary_text(ctx: Ctx, own: dict[str, Value], rows: list[tuple]) -> str:
     return text
 
 
+@_in_chinese
 def briefing_docx(ctx: Ctx) -> bytes:
     own, rows, _snap = registry.evaluate(ctx)
     doc = Document()
@@ -118,7 +133,7 @@ def briefing_docx(ctx: Ctx) -> bytes:
     for f in figures:
         v = own[f.key]
         cells = table.add_row().cells
-        cells[0].text = f.label
+        cells[0].text = str(f.label)
         cells[1].text = registry.format_value(f, v) + ("" if f.is_rate else f" {f.unit}")
         cells[2].text = f"{v.numerator} / {v.denominator}" if f.is_rate else ""
     if rows:
@@ -129,7 +144,7 @@ def briefing_docx(ctx: Ctx) -> bytes:
         t.style = "Table Grid"
         t.rows[0].cells[0].text = "单位"
         for i, f in enumerate(shown, 1):
-            t.rows[0].cells[i].text = f.label
+            t.rows[0].cells[i].text = str(f.label)
         for unit, values in rows:
             cells = t.add_row().cells
             cells[0].text = unit.name

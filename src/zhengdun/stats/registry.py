@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import quote_plus
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from zhengdun.stats import selectors as s
 from zhengdun.stats.selectors import Ctx, Snapshot
@@ -30,8 +31,8 @@ class Value:
 @dataclass(frozen=True)
 class Figure:
     key: str
-    label: str
-    unit: str  # 场次, 人次, %, 件 …
+    label: str  # gettext_lazy: Chinese msgid, English through the catalogue
+    unit: str  # 场次, 人次, %, 项 … (gettext_lazy too, except "%")
     value: Callable[[Snapshot, int], Value]
     records: Callable[[Ctx], object] | None = None  # count figures: the records counted
     numerator: Callable[[Ctx], object] | None = None  # rate figures
@@ -41,10 +42,22 @@ class Figure:
     columns: str = ""  # which table template the drill-down uses
     confidential: bool = False  # talks: shown only to office administrators of the subtree
     breakdown: str = ""  # which `type`/`cat` values the figure can be filtered by
+    # A rate's drill-down tabs in words an office uses (已完成 / 应完成 / 未完成), not 分子 / 分母.
+    part_labels: tuple = ()
 
     @property
     def is_rate(self) -> bool:
         return self.numerator is not None
+
+    def parts(self) -> list[tuple[str, object]]:
+        """[(part key, tab label)] of a rate's drill-down: numerator, denominator, and uncovered
+        where the figure has it."""
+        if not self.is_rate:
+            return []
+        labels = dict(zip(("numerator", "denominator", "uncovered"),
+                          self.part_labels or (_("分子"), _("分母"), _("未覆盖")), strict=False))
+        return [(key, labels.get(key, key)) for key in ("numerator", "denominator", "uncovered")
+                if key != "uncovered" or self.uncovered is not None]
 
     def available(self, ctx: Ctx) -> bool:
         return not self.confidential or s.sees_talks(ctx.scope, ctx.unit)
@@ -110,37 +123,43 @@ def _completion(snap: Snapshot, unit_id: int) -> Value:
 
 
 FIGURES: list[Figure] = [
-    Figure("sessions", "活动场次", "场次", _act_count("n"), records=s.activity_records, columns="activity",
+    Figure("sessions", _("活动场次"), _("场次"), _act_count("n"), records=s.activity_records, columns="activity",
            breakdown="activity"),
-    Figure("person_times", "活动人次", "人次", _act_count("total"), records=s.activity_records,
+    Figure("person_times", _("活动人次"), _("人次"), _act_count("total"), records=s.activity_records,
            measure="person_times", columns="activity", breakdown="activity"),
-    Figure("coverage", "活动覆盖率", "%", _share("part"),
+    Figure("coverage", _("活动覆盖率"), "%", _share("part"),
            numerator=lambda c: s.officers_with(c, "part"), denominator=s.roster,
-           uncovered=lambda c: s.roster_without(c, "part"), columns="officer"),
-    Figure("completion", "规定动作完成率", "%", _completion,
+           uncovered=lambda c: s.roster_without(c, "part"), columns="officer",
+           part_labels=(_("已参加活动"), _("应参加（名册）"), _("未参加活动"))),
+    Figure("completion", _("规定动作完成率"), "%", _completion,
            numerator=lambda c: s.completion_records(c, statuses=s.DONE_STATUSES), denominator=s.PairList,
-           columns="completion"),
-    Figure("returned", "被退回动作", "项", lambda snap, u: Value(snap.actions[u]["returned"]),
+           uncovered=lambda c: s.PairList(c, open_only=True), columns="completion",
+           part_labels=(_("已完成"), _("应完成"), _("未完成"))),
+    Figure("returned", _("被退回动作"), _("项"), lambda snap, u: Value(snap.actions[u]["returned"]),
            records=lambda c: s.completion_records(c, statuses=["returned"]), columns="completion"),
-    Figure("overdue", "逾期未完成动作", "项", lambda snap, u: Value(snap.actions[u]["overdue"]),
+    Figure("overdue", _("逾期未完成动作"), _("项"), lambda snap, u: Value(snap.actions[u]["overdue"]),
            records=lambda c: s.PairList(c, overdue_only=True), columns="pair"),
-    Figure("study_times", "学习人次", "人次", _count("study"), records=s.study_records, columns="study",
+    Figure("study_times", _("学习人次"), _("人次"), _count("study"), records=s.study_records, columns="study",
            breakdown="study"),
-    Figure("study_rate", "学习覆盖率", "%", _share("study"),
+    Figure("study_rate", _("学习覆盖率"), "%", _share("study"),
            numerator=lambda c: s.officers_with(c, "study"), denominator=s.roster,
-           uncovered=lambda c: s.roster_without(c, "study"), columns="officer"),
-    Figure("exam_rate", "参考率", "%", _share("exam"),
+           uncovered=lambda c: s.roster_without(c, "study"), columns="officer",
+           part_labels=(_("已学习"), _("应学习（名册）"), _("未学习"))),
+    Figure("exam_rate", _("参考率"), "%", _share("exam"),
            numerator=lambda c: s.officers_with(c, "exam"), denominator=s.roster,
-           uncovered=lambda c: s.roster_without(c, "exam"), columns="officer"),
-    Figure("pass_rate", "考试及格率", "%", _pass_rate,
+           uncovered=lambda c: s.roster_without(c, "exam"), columns="officer",
+           part_labels=(_("已参考"), _("应参考（名册）"), _("未参考"))),
+    Figure("pass_rate", _("考试及格率"), "%", _pass_rate,
            numerator=lambda c: s.officers_with(c, "pass"), denominator=lambda c: s.officers_with(c, "exam"),
-           columns="officer"),
-    Figure("talks", "谈心谈话人次", "人次", _count("talk"), records=s.talk_records, columns="talk",
+           uncovered=s.examined_not_passed, columns="officer",
+           part_labels=(_("及格"), _("已参考"), _("未及格"))),
+    Figure("talks", _("谈心谈话人次"), _("人次"), _count("talk"), records=s.talk_records, columns="talk",
            confidential=True, breakdown="talk"),
-    Figure("pledges", "承诺书份数", "份", _count("pledge"), records=s.pledge_records, columns="pledge"),
-    Figure("pledge_rate", "承诺书签订率", "%", _share("pledge"),
+    Figure("pledges", _("承诺书份数"), _("份"), _count("pledge"), records=s.pledge_records, columns="pledge"),
+    Figure("pledge_rate", _("承诺书签订率"), "%", _share("pledge"),
            numerator=lambda c: s.officers_with(c, "pledge"), denominator=s.roster,
-           uncovered=lambda c: s.roster_without(c, "pledge"), columns="officer"),
+           uncovered=lambda c: s.roster_without(c, "pledge"), columns="officer",
+           part_labels=(_("已签订"), _("应签订（名册）"), _("未签订"))),
 ]
 
 BY_KEY = {f.key: f for f in FIGURES}

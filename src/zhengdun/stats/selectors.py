@@ -108,7 +108,14 @@ def stats_unit_get(*, scope: Scope, unit_id) -> Unit | None:
 
 
 def default_unit(*, scope: Scope) -> Unit | None:
-    return stats_units(scope=scope).order_by("depth", "path").first()
+    """The top of the user's reach. The shallowest unit of stats_units is an anchor of a subtree or
+    one of the clerk's leaf units, so only those are looked at (indexed look-ups by path and id,
+    not a sort of the whole reach: a province has ten thousand units)."""
+    if scope.everything:
+        return Unit.objects.order_by("depth", "path").first()
+    q = Q(path__in=list(scope.subtree_paths)) | Q(pk__in=list(scope.exact_unit_ids))
+    tops = stats_units(scope=scope).filter(q).order_by("depth", "path")
+    return tops.first()
 
 
 def picker_units(*, scope: Scope, unit: Unit) -> list[Unit]:
@@ -161,12 +168,13 @@ class Snapshot:
         self.talks_visible: bool | None = None
 
     def _rollup(self, model):
-        return model.objects.within(self.ctx.scope).filter(unit_id__in=self.ids)
+        # the snapshot's units come from scoped queries; for_units re-checks them without a join
+        return model.objects.for_units(self.ctx.scope, self.units)
 
     def _count_rows(self, model):
         """CountDaily / CountTotal rows under the campaign choice (talks only for those who see them)."""
         c = self.ctx
-        rows = model.objects.within(c.scope)
+        rows = model.objects.for_units(c.scope, self.units)
         if c.campaign:
             rows = rows.filter(Q(kind__in=CAMPAIGN_COUNTS, campaign_id=c.campaign.id) | ~Q(kind__in=CAMPAIGN_COUNTS))
         visible = self.talks_visible if self.talks_visible is not None else sees_talks(c.scope, c.unit)
@@ -284,7 +292,7 @@ class Snapshot:
     def study_series(self) -> list[tuple[dt.date, int]]:
         """Study person-times per day for the chosen unit (line chart)."""
         c = self.ctx
-        rows = (CountDaily.objects.within(c.scope).filter(unit_id=c.unit.id, kind="study", date__gte=c.date_from,
+        rows = (CountDaily.objects.for_units(c.scope, [c.unit]).filter(kind="study", date__gte=c.date_from,
                                                           date__lte=c.date_to)
                 .values("date").annotate(n_=Sum("n")).order_by("date"))
         return [(r["date"], int(r["n_"])) for r in rows]
@@ -376,6 +384,12 @@ def roster_without(c: Ctx, kind: str) -> QuerySet[Officer]:
     return roster(c).exclude(Exists(_officer_records(c, kind)))
 
 
+def examined_not_passed(c: Ctx) -> QuerySet[Officer]:
+    """未及格: roster officers who sat an exam in the range and passed none (pass-rate denominator
+    minus its numerator)."""
+    return officers_with(c, "exam").exclude(Exists(_officer_records(c, "pass")))
+
+
 def _required_actions(c: Ctx) -> QuerySet[Action]:
     """Required actions that can ask something of a unit in the subtree: issued above it or inside it."""
     qs = Action.objects.visible_to(c.scope).filter(kind=ActionKind.REQUIRED, deadline__gte=c.date_from,
@@ -426,18 +440,20 @@ class Pair:
 
 class PairList:
     """Expected (action, unit) pairs, listed lazily action by action (a province-wide action has
-    thousands of target units); `overdue_only` keeps pairs not done whose deadline has passed."""
+    thousands of target units); `open_only` keeps the pairs not done (未完成: expected minus done),
+    `overdue_only` those of them whose deadline has passed."""
 
-    def __init__(self, c: Ctx, *, overdue_only: bool = False):
+    def __init__(self, c: Ctx, *, overdue_only: bool = False, open_only: bool = False):
         self.c = c
         self.overdue_only = overdue_only
+        self.open_only = open_only or overdue_only
         self.actions = list(_required_actions(c))
         if overdue_only:
             self.actions = [a for a in self.actions if a.deadline < c.today]
 
     def _units(self, action: Action) -> QuerySet[Unit]:
         units = Unit.objects.within(self.c.scope).filter(target_units_q(action), path__startswith=self.c.unit.path)
-        if self.overdue_only:
+        if self.open_only:
             done = ActionCompletion.objects.filter(action=action, status__in=DONE_STATUSES).values("unit_id")
             units = units.exclude(pk__in=done)
         return units.order_by("path")

@@ -26,6 +26,8 @@ per table). Installed (idempotently) after every migrate.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connections
@@ -479,6 +481,60 @@ def uninstall(using: str = "default") -> None:
     with connection.cursor() as cursor:
         for sql in drop_statements(connection.vendor):
             cursor.execute(sql)
+
+
+# --- bulk officer inserts (the roster import) ---------------------------------------------------
+
+_OFFICER_INSERT_TRIGGER = "zd_stats_org_officer_insert"
+# The roster counts of the officers inserted since `low`, applied set-based: exactly what the row
+# trigger adds one row at a time (+1 per serving/seconded officer, at its unit and every unit above).
+_ROSTER_DELTA = (
+    "INSERT INTO stats_rostercount (unit_id, category, n) "
+    "SELECT c.ancestor_id, t.category, SUM(t.n) FROM (SELECT unit_id, category, COUNT(*) AS n FROM org_officer "
+    f"WHERE id > %s AND status IN {ROSTER} GROUP BY unit_id, category) t "
+    "JOIN stats_unitancestor c ON c.unit_id = t.unit_id GROUP BY c.ancestor_id, t.category "
+    "ON CONFLICT (unit_id, category) DO UPDATE SET n = stats_rostercount.n + excluded.n"
+)
+
+
+@contextmanager
+def officer_inserts(using: str = "default") -> Iterator[None]:
+    """Around the INSERT statements of a bulk load of officers (the roster import), inside its
+    transaction: on SQLite the per-row roster-count trigger is taken out for those statements only,
+    and the counts of the rows they inserted are added in one statement at the end (200,000 officers
+    fired 800,000 single-row upserts). Nothing else may run inside the block.
+
+    Why this stays exact and nothing slips through: SQLite DDL is transactional and an SQLite
+    database has one writer at a time. The trigger is dropped and re-created inside the importer's
+    write transaction, so no other connection ever sees the database without it (they see the last
+    commit, and cannot write until this transaction ends), and a rollback restores it. The rows added
+    are exactly those with ids above the highest id before the block (ids only grow, and no other
+    connection can insert meanwhile); the counts are computed from those rows as stored, and the
+    trigger is re-created whatever happens inside the block. The audit triggers are not touched.
+    On PostgreSQL (concurrent writers; DROP TRIGGER would lock the table for readers) the row
+    trigger simply stays in place."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block or not connection.connection.in_transaction:
+        raise RuntimeError("officer_inserts() must run inside the writing transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [_OFFICER_INSERT_TRIGGER])
+        found = cursor.fetchone()
+    if found is None:  # the triggers were uninstalled for a bulk load (rebuild-rollups follows): leave it so
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM org_officer")
+        low = cursor.fetchone()[0]
+        cursor.execute(f"DROP TRIGGER {_OFFICER_INSERT_TRIGGER}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(found[0])  # the trigger exactly as it was
+            cursor.execute(_ROSTER_DELTA, [low])
 
 
 ROLLUP_TABLES = {"stats_unitancestor", "stats_countdaily", "stats_counttotal", "stats_officerfirst",

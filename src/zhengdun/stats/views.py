@@ -13,7 +13,6 @@ from zhengdun.org.models import Role
 from zhengdun.stats import dashboard, exports, registry, selectors
 
 READERS = (Role.OFFICE_ADMIN, Role.UNIT_CLERK, Role.SUPERVISOR)
-PARTS = {"numerator": "分子", "denominator": "分母", "uncovered": "未覆盖"}
 
 
 def _query(ctx, **extra) -> str:
@@ -58,8 +57,8 @@ def records(request, figure_key: str):
         if getter is None:
             raise Http404("part")
         items = getter(ctx)
-        columns = "pair" if part == "denominator" and figure.key == "completion" else figure.columns
-        parts = [(key, label) for key, label in PARTS.items() if key != "uncovered" or figure.uncovered]
+        columns = "pair" if isinstance(items, selectors.PairList) else figure.columns
+        parts = figure.parts()
     else:
         part, items, columns, parts = "records", figure.records(ctx), figure.columns, []
     page = Paginator(items, 50).get_page(request.GET.get("page"))
@@ -68,7 +67,8 @@ def records(request, figure_key: str):
             "campaign": ctx.campaign.id if ctx.campaign else "all", "type": ctx.type, "cat": ctx.cat}
     return render(request, "stats/records.html", {
         "figure": figure, "ctx": ctx, "value": value, "text": registry.format_value(figure, value),
-        "page": page, "columns": columns, "part": part, "parts": parts, "measure_total": total,
+        "page": page, "columns": columns, "part": part, "parts": parts, "part_labels": dict(parts),
+        "measure_total": total,
         "query": urlencode({k: v for k, v in {**base, "part": part if figure.is_rate else ""}.items() if v}),
         "base_query": urlencode({k: v for k, v in base.items() if v}),
         "dashboard_query": _query(ctx),

@@ -29,6 +29,9 @@ class Command(BaseCommand):
         dataset = seed_screening_demo()
         if dataset is not None:
             self.stdout.write(f"数据排查演示数据集：{dataset.name}（{dataset.files}）")
+            run = dataset.runs.order_by("pk").first()
+            if run is not None:
+                self.stdout.write(f"数据排查演示运行 #{run.pk}：{run.get_status_display()}，{run.stage or run.error}")
 
         # Statistics: the triggers keep the rollups current; a rebuild makes sure after bulk seeding.
         from zhengdun.stats.rollups import rebuild
