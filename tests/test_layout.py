@@ -22,7 +22,7 @@ EXPECTED_LINKS = {
                    "campaigns:campaign_list", "campaigns:unit_actions", "campaigns:office_matrix",
                    "activities:activity_list", "activities:talk_list", "activities:pledge_list",
                    "campaigns:notification_list", "stats:index", "accounts:me"],
-    "officer_a": ["home", "org:officer_list", "learning:material_list", "learning:study_list", "learning:my_exams",
+    "officer_a": ["home", "org:my_file", "learning:material_list", "learning:study_list", "learning:my_exams",
                   "campaigns:campaign_list", "activities:talk_list", "activities:pledge_list", "accounts:me"],
     "clue_handler": ["home", "screening:index", "org:unit_tree", "org:officer_list", "accounts:me"],
     "supervisor_a": ["home", "campaigns:office_matrix", "stats:index", "accounts:me"],

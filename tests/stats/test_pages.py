@@ -3,6 +3,7 @@
 import io
 import json
 import re
+from pathlib import Path
 
 import docx
 import openpyxl
@@ -107,3 +108,62 @@ def test_api_figures(world, client_for):
     assert body["sessions"]["value"] == own["sessions"].value
     assert body["coverage"]["numerator"] == own["coverage"].numerator
     assert body["coverage"]["drilldown_url"].startswith("/stats/records/coverage/?")
+
+
+def test_default_range_is_as_of_today_in_the_page_and_the_exports(world, client_for):
+    """A running campaign ends in the future: the figures, the .xlsx name and the briefing's
+    "截至…" are as of today, not of the campaign's end date."""
+    client = client_for(world.cast.admin_a)
+    today = world.today
+    xlsx = client.get("/stats/export.xlsx")
+    assert f"-{today:%Y%m%d}.xlsx" in xlsx["Content-Disposition"]
+    assert f"{world.campaign.end_date:%Y%m%d}" not in xlsx["Content-Disposition"]
+    briefing = client.get("/stats/briefing.docx")
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(briefing.content)).paragraphs)
+    assert f"截至{today.month}月{today.day}日" in text
+    assert f"至{today:%Y年%m月%d日}" in text
+    # a range asked for explicitly is kept as it is
+    page = client.get(f"/stats/?unit={world.cast.county_a.id}&to={world.campaign.end_date}")
+    assert page.context["ctx"].date_to == world.campaign.end_date
+
+
+def test_drilldown_tabs_name_the_parts_in_office_words(world, client_for):
+    cast = world.cast
+    client = client_for(cast.city_admin)
+    ctx = world.ctx(cast.city_admin, cast.county_a)
+    own = registry.evaluate(ctx, with_children=False)[0]
+    base = registry.BY_KEY["completion"].drilldown_url(ctx)
+    page = client.get(base + "&part=uncovered")
+    assert page.status_code == 200
+    tabs = [label for _key, label in page.context["parts"]]
+    assert tabs == ["已完成", "应完成", "未完成"]
+    done, due = own["completion"].numerator, own["completion"].denominator
+    assert page.context["page"].paginator.count == due - done
+    assert "分子" not in page.content.decode() and "分母" not in page.content.decode()
+    coverage = client.get(registry.BY_KEY["coverage"].drilldown_url(ctx) + "&part=uncovered")
+    assert [label for _k, label in coverage.context["parts"]] == ["已参加活动", "应参加（名册）", "未参加活动"]
+    passed = client.get(registry.BY_KEY["pass_rate"].drilldown_url(ctx) + "&part=uncovered")
+    assert passed.context["page"].paginator.count == own["pass_rate"].denominator - own["pass_rate"].numerator
+
+
+def test_a_unit_without_children_shows_no_empty_child_chart(world, client_for):
+    page = client_for(world.cast.clerk_a).get("/stats/")
+    html = page.content.decode()
+    assert page.context["ctx"].unit == world.cast.court_a
+    assert 'id="chart-children"' not in html and 'id="child-table"' not in html
+    assert 'id="no-children-note"' in html and 'id="chart-types"' in html
+    county = client_for(world.cast.admin_a).get("/stats/").content.decode()
+    assert 'id="chart-children"' in county and 'id="no-children-note"' not in county
+
+
+def test_labels_and_chart_words_are_translatable(world, client_for):
+    from django.utils.functional import Promise
+
+    for figure in registry.FIGURES:
+        assert isinstance(figure.label, Promise), figure.key
+        assert figure.unit == "%" or isinstance(figure.unit, Promise), figure.key
+    html = client_for(world.cast.admin_a).get("/stats/").content.decode()
+    charts = json.loads(re.search(r'<script id="stats-charts" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert charts["text"]["sessions"] == "场次" and charts["text"]["person_times"] == "人次"
+    static = (Path(__file__).resolve().parents[2] / "src/zhengdun/static/zhengdun/stats.js").read_text()
+    assert not re.search(r"[\u4e00-\u9fff]", static), "stats.js takes its words from the page"

@@ -95,11 +95,14 @@ def test_child_table_links_every_figure_of_every_child(world, client_for):
     from zhengdun.stats import registry
 
     cast = world.cast
-    html = client_for(cast.city_admin).get(f"/stats/?unit={cast.city.id}&campaign={world.campaign.id}").content.decode()
+    page = client_for(cast.city_admin).get(f"/stats/?unit={cast.city.id}&campaign={world.campaign.id}")
+    html = page.content.decode()
     table = html[html.index('id="child-table"'):]
     ctx = world.ctx(cast.city_admin, cast.city)
-    page_ctx = ctx.__class__(ctx.scope, cast.city, world.campaign.start_date, world.campaign.end_date,
+    # the default range: from the campaign's start up to today
+    page_ctx = ctx.__class__(ctx.scope, cast.city, world.campaign.start_date, world.today,
                              world.campaign, today=world.today)
+    assert (page.context["ctx"].date_from, page.context["ctx"].date_to) == (page_ctx.date_from, page_ctx.date_to)
     for child in (cast.county_a, cast.county_b):
         assert f'<a href="?unit={child.id}&amp;from=' in table and escape(child.name) in table
         for figure in registry.FIGURES:

@@ -16,10 +16,9 @@ import hmac
 import json
 import logging
 import os
-import queue
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -286,90 +285,6 @@ def seal_pending(*, low: int | None = None) -> int:
     if sealed:
         _register_head(tail, sealed)
     return sealed
-
-
-class _Sealer:
-    """Seals the entries of a long audited write while it runs: see sealing_alongside()."""
-
-    def __init__(self):
-        self.sql = _SQL()
-        seal_pending()  # whatever is pending (late entries included) first, the usual way
-        with connection.cursor() as cursor:
-            self.tail, self.position = _chain_tail(cursor, self.sql)
-        self.keyed = _keyed()
-        self.sealed = 0
-        self.todo: queue.SimpleQueue = queue.SimpleQueue()
-        self.done: queue.SimpleQueue = queue.SimpleQueue()
-        self.failure: BaseException | None = None
-        self.thread = threading.Thread(target=self._hash, name="zhengdun-audit-sealer", daemon=True)
-        self.thread.start()
-
-    def _hash(self) -> None:
-        """The worker thread: hashing only, no database access (Django connections are per thread)."""
-        while (rows := self.todo.get()) is not None:
-            try:
-                seals = _link(self.tail, rows, self.keyed)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the writing thread
-                self.failure = exc
-                self.done.put(None)
-                return
-            self.done.put(seals)
-
-    def _insert(self, seals: list[tuple] | None) -> None:
-        if seals is None:
-            raise RuntimeError("审计链封存失败（audit sealer failed）") from self.failure
-        _insert_seals(self.sql.insert, seals)
-        self.sealed += len(seals)
-
-    def step(self) -> None:
-        """Insert the seals the worker has finished, and hand it the entries written since."""
-        while not self.done.empty():
-            self._insert(self.done.get())
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute(self.sql.fresh_select, [self.position])
-                rows = cursor.fetchall()
-                if not rows:
-                    break
-                self.todo.put(rows)
-                self.position = rows[-1][0]
-
-    def finish(self) -> None:
-        self.step()
-        self.todo.put(None)
-        self.thread.join()
-        while not self.done.empty():
-            self._insert(self.done.get())
-        if self.sealed:
-            _register_head(self.tail, self.sealed)
-
-    def stop(self) -> None:
-        if self.thread.is_alive():
-            self.todo.put(None)
-            self.thread.join()
-
-
-@contextmanager
-def sealing_alongside() -> Iterator[Callable[[], None]]:
-    """For a long write inside audited() (the roster import): yields `step`, to be called between
-    statements. Each step fetches the entries written since the last one (on this connection, in id
-    order) and hands them to a worker thread that computes their seals while the caller's next
-    statements run inside the database (the SQLite and PostgreSQL drivers release the GIL there),
-    and inserts the seals finished meanwhile. On leaving, every entry written so far is sealed.
-
-    The chain is exactly the one seal_pending() would build at the end (same order, same hashes): the
-    entries are taken in id order above the newest sealed one, as seal_pending() takes them, and the
-    caller holds the chain lock from audited(). A late entry (PostgreSQL: committed by another
-    transaction below ids already sealed) is handled as always: by the next seal's LATE_WINDOW check
-    or by audit-checkpoint."""
-    if _current.get() is None or not connection.in_atomic_block:
-        raise RuntimeError("sealing_alongside() runs inside audited()")
-    sealer = _Sealer()
-    try:
-        yield sealer.step
-        sealer.finish()
-    finally:
-        sealer.stop()
 
 
 _SEALS_PER_STATEMENT = 500

@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "action.add_optional": gettext_lazy("添加自选动作"),
     "action.declare": gettext_lazy("申报动作完成"),
     "action.accept": gettext_lazy("审核通过动作完成情况"),
+    "action.accept_selected": gettext_lazy("批量审核通过动作完成情况"),
     "action.return": gettext_lazy("退回动作完成情况"),
     "reminders.send": gettext_lazy("发送工作提醒"),
     "reminders.digest": gettext_lazy("生成逾期汇总提醒"),

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import struct
+import zlib
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -31,6 +34,7 @@ from zhengdun.campaigns.models import (
     Campaign,
     CompletionEvent,
     CompletionStatus,
+    Phase,
     csv_field,
 )
 from zhengdun.org.models import Level, Officer, Unit, UnitKind
@@ -59,6 +63,39 @@ RETURN_REASONS = ["佐证材料缺少签到表，请补充后重新申报", "会
 # A minimal one-page PDF used as the demo sign-in sheet.
 DEMO_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+DECLARED_NOTE = "已按要求完成，佐证材料见附件"
+
+
+def demo_pdf(text: str) -> bytes:
+    """A small valid one-page PDF showing `text` (ASCII): the demo's 'report' attachment."""
+    safe = text.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 12 Tf 40 150 Td ({safe}) Tj ET".encode("ascii", "replace")
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 420 200]/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+               b"<</Length %d>>stream\n" % len(stream) + stream + b"\nendstream",
+               b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def demo_png(width: int = 96, height: int = 64, seed: int = 0) -> bytes:
+    """A small valid PNG (a coloured band picture) standing in for a scene photo."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    shade = 120 + seed % 100
+    rows = b"".join(b"\x00" + b"".join(bytes((shade if y < height // 2 else 60, 40 + (x * 2) % 160, 90))
+                                       for x in range(width))
+                    for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 def seed_campaign_demo(*, today: dt.date | None = None, seed: int = 2021) -> dict | None:
@@ -85,6 +122,7 @@ def _build(city: Unit, today: dt.date, rng: random.Random) -> Campaign:
     offset = (today - dt.date(today.year, 5, 10)).days
     campaign = services.campaign_create_from_template(actor=None, template=template, name=DEMO_CAMPAIGN_NAME,
                                                       year=today.year, owner_unit=city, offset_days=offset)
+    _phase_texts_to_dates(campaign)
     units = list(Unit.objects.filter(path__startswith=city.path).exclude(pk=city.pk).order_by("path"))
     counties = [u for u in units if u.level == Level.COUNTY]
     officers_by_unit: dict[int, list[Officer]] = {}
@@ -99,6 +137,17 @@ def _build(city: Unit, today: dt.date, rng: random.Random) -> Campaign:
         _talks(campaign, officers_by_unit, today, rng)
         _pledges(campaign, officers_by_unit, phases, rng)
     return campaign
+
+
+def _phase_texts_to_dates(campaign: Campaign) -> None:
+    """The 2021 template's goals name its own dates ("学习教育从2月底至3月底"); the demo campaign is
+    shifted to today, so such a span is rewritten to the phase's real dates."""
+    span = re.compile(r"从[^，。；]{1,12}?至[^，。；]{1,12}?(?=[，。；])")
+    for phase in Phase.objects.filter(campaign=campaign):
+        goals = span.sub(f"从{phase.start_date.month}月{phase.start_date.day}日至"
+                         f"{phase.end_date.month}月{phase.end_date.day}日", phase.goals or "")
+        if goals != phase.goals:
+            Phase.objects.filter(pk=phase.pk).update(goals=goals)
 
 
 def _county_actions(campaign, counties, phases, today) -> list[Action]:
@@ -134,10 +183,19 @@ def _optional_actions(campaign, units, phases, today, rng) -> list[Action]:
     return Action.objects.bulk_create(rows)
 
 
+def _at(day: dt.date, rng: random.Random, now: dt.datetime) -> dt.datetime:
+    """A working-hours moment on `day` (Beijing time), never after now."""
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59))))
+    return min(moment, now)
+
+
 def _completions(campaign, units, county_actions, optional, today, rng) -> None:
+    """Declarations, confirmations and returns, each at a moment that agrees with its declared date
+    (the history line of a completion shows the same day as its 申报日期), each declaration with the
+    attachments its note speaks of: a small generated report (PDF) and for some a photo (PNG)."""
     city_actions = list(Action.objects.filter(campaign=campaign, unit=campaign.unit))
     now = timezone.now()
-    completions, events = [], []
+    completions, events, moments = [], [], {}
     targets = [(a, u) for a in city_actions + county_actions for u in units if a.targets(u)]
     targets += [(a, a.unit) for a in optional]
     for action, unit in targets:
@@ -152,25 +210,42 @@ def _completions(campaign, units, county_actions, optional, today, rng) -> None:
         if days_left > 3 and p < 0.7:
             continue
         declared_on = min(today, action.deadline - dt.timedelta(days=rng.randint(0, 6)))
+        declared_at = _at(declared_on, rng, now)
         status = CompletionStatus.DECLARED
-        reason, returns = "", 0
+        reason, returns, reviewed_at = "", 0, None
         if action.kind == ActionKind.REQUIRED and days_left < 0:
             q = rng.random()
-            if q < 0.06:
-                status, reason, returns = CompletionStatus.RETURNED, rng.choice(RETURN_REASONS), 1
-            elif q < 0.75:
-                status = CompletionStatus.ACCEPTED
+            if q < 0.75:
+                review_day = min(today, declared_on + dt.timedelta(days=rng.randint(1, 4)))
+                reviewed_at = max(declared_at, _at(review_day, rng, now))
+                if q < 0.06:
+                    status, reason, returns = CompletionStatus.RETURNED, rng.choice(RETURN_REASONS), 1
+                else:
+                    status = CompletionStatus.ACCEPTED
+        moments[(action.id, unit.id)] = (declared_at, reviewed_at)
         completions.append(ActionCompletion(
-            action=action, unit=unit, status=status, note="已按要求完成，佐证材料见附件", declared_on=declared_on,
-            declared_at=now, return_reason=reason, return_count=returns, reviewed_at=now if status != "declared" else None))
+            action=action, unit=unit, status=status, note=DECLARED_NOTE, declared_on=declared_on,
+            declared_at=declared_at, return_reason=reason, return_count=returns, reviewed_at=reviewed_at))
     ActionCompletion.objects.bulk_create(completions, batch_size=1000)
-    for c in ActionCompletion.objects.filter(action__campaign=campaign):
-        events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="declare", text=c.note, at=now))
+    saved = list(ActionCompletion.objects.filter(action__campaign=campaign).select_related("action", "unit"))
+    for c in saved:
+        declared_at, reviewed_at = moments.get((c.action_id, c.unit_id), (c.declared_at or now, c.reviewed_at))
+        events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="declare", text=c.note, at=declared_at))
         if c.status == CompletionStatus.RETURNED:
-            events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="return", text=c.return_reason, at=now))
+            events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="return", text=c.return_reason,
+                                          at=reviewed_at or declared_at))
         elif c.status == CompletionStatus.ACCEPTED:
-            events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="accept", at=now))
+            events.append(CompletionEvent(completion=c, unit_id=c.unit_id, kind="accept", at=reviewed_at or declared_at))
     CompletionEvent.objects.bulk_create(events, batch_size=1000)
+    with evidence.StoredFiles() as stored:
+        for n, c in enumerate(saved):
+            files = [(ContentFile(demo_pdf(f"Zhengdun demo - action {c.action_id} carried out by unit {c.unit.code}, "
+                                           f"declared {c.declared_on:%Y-%m-%d}"), name="落实情况报告.pdf"),
+                      EvidenceKind.OTHER)]
+            if n % 5 < 2:
+                files.append((ContentFile(demo_png(seed=n), name="现场照片.png"), EvidenceKind.PHOTO))
+            stored.store([evidence.check_file(f, kind=kind) for f, kind in files], unit_id=c.unit_id, actor=None,
+                         completion=c)
 
 
 def _activities(campaign, units, officers_by_unit, today, rng) -> None:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 YELLOW_DAYS = 3
 
 GREEN, YELLOW, RED, GREY = "green", "yellow", "red", "grey"
-LIGHT_LABELS = {GREEN: "绿灯", YELLOW: "黄灯", RED: "红灯", GREY: "未到期"}
+LIGHT_LABELS = {GREEN: _("绿灯"), YELLOW: _("黄灯"), RED: _("红灯"), GREY: _("未到期")}
 LIGHT_CSS = {GREEN: "success", YELLOW: "warning", RED: "danger", GREY: "secondary"}
 
 STATUS_LABELS = {
-    None: "未完成", "declared": "已申报完成", "redeclared": "已重新申报", "accepted": "已确认", "returned": "已退回",
+    None: _("未完成"), "declared": _("已申报完成"), "redeclared": _("已重新申报"), "accepted": _("已确认"),
+    "returned": _("已退回"),
 }
 
 

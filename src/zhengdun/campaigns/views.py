@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from zhengdun.activities.models import EvidenceKind
 from zhengdun.campaigns import selectors, services
 from zhengdun.campaigns.forms import (
     CampaignFromTemplateForm,
@@ -96,6 +97,8 @@ def campaign_detail(request, campaign_id):
     return render(request, "campaigns/campaign_detail.html", {
         "campaign": campaign, **detail, "timeline": timeline, "today": today, "today_pos": today_pos,
         "current_phase": selectors.phase_for_day(campaign, today),
+        "can_unit_actions": may_visit(scope, "campaigns:unit_actions"),
+        "can_activities": may_visit(scope, "activities:activity_list"),
     })
 
 
@@ -320,7 +323,7 @@ def action_detail(request, action_id):
     can_review = is_issuer and action.kind == ActionKind.REQUIRED
     return render(request, "campaigns/action_detail.html", {
         "action": action, "unit": unit, "own_row": own_row, "status_rows": status_rows, "is_issuer": is_issuer,
-        "can_review": can_review,
+        "can_review": can_review, "evidence_kinds": EvidenceKind.choices,
         "to_confirm": sum(1 for r in status_rows if r.completion and r.completion.status in ("declared", "redeclared")),
         "declare_form": DeclareForm(activities=citable), "return_form": ReturnForm(),
         "fulfilling": fulfilling,

@@ -43,7 +43,7 @@ _NAV_GROUPS = [
     (pgettext_lazy("menu", "名册"), "bi-people", [
         (_("单位架构"), "org:unit_tree", set(UNIT_TREE_ROLES), "bi-diagram-3"),
         (_("人员名册"), "org:officer_list", set(STAFF_ROLES), "bi-people"),
-        (_("我的档案"), "org:officer_list", {Role.OFFICER}, "bi-person-vcard"),
+        (_("我的档案"), "org:my_file", {Role.OFFICER}, "bi-person-vcard"),
         (_("名册导入导出"), "org:roster_import", set(ROSTER_IMPORT_ROLES), "bi-file-earmark-spreadsheet"),
     ]),
     (pgettext_lazy("menu", "系统"), "bi-gear", [

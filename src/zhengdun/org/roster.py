@@ -31,7 +31,7 @@ import io
 import os
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
@@ -44,7 +44,7 @@ from django.db import IntegrityError, connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from zhengdun.audit.chain import audited, record, sealing_alongside
+from zhengdun.audit.chain import audited, record
 from zhengdun.org import idnumbers
 from zhengdun.org.access import STAFF_ROLES, Scope, scope_for
 from zhengdun.org.models import (
@@ -377,6 +377,7 @@ def _row_elements(rows, reader, expected: int = 1) -> Iterator[tuple[int, tuple]
         yield number, tuple(values)
 
 
+MEMO_LIMIT = 500_000  # distinct cell texts remembered by the .xlsx reader
 _ROW_RE = re.compile(r"<row\b([^>]*?)(?:/>|>(.*?)</row>)", re.S)
 _ROW_NUMBER = re.compile(r'(?:^|\s)r="(\d+)"')
 # A cell as Excel, WPS, LibreOffice and openpyxl write it: r, then optional s and t, then a value.
@@ -405,6 +406,10 @@ def _fast_rows(reader, source, buffer: bytes) -> Iterator[tuple[int, tuple]]:
     date_styles = {str(s) for s in reader.wb._date_formats}
     epoch = reader.wb.epoch
     columns: dict[str, int] = {}
+    # Inline strings with character references (openpyxl writes every Chinese character as &#NNNNN;)
+    # and date serials, decoded once per distinct text: names, units and dates repeat a lot.
+    texts: dict[str, str] = {}
+    dates: dict[str, dt.datetime] = {}
     expected = 1
     with source:
         while True:
@@ -431,24 +436,41 @@ def _fast_rows(reader, source, buffer: bytes) -> Iterator[tuple[int, tuple]]:
                     if col is None:
                         col = _column_index(letters, columns)
                     if kind == "inlineStr":
-                        value = html.unescape(inline) if "&" in inline else inline
+                        if "&" in inline:
+                            value = texts.get(inline)
+                            if value is None:
+                                value = html.unescape(inline)
+                                if len(texts) < MEMO_LIMIT:
+                                    texts[inline] = value
+                        else:
+                            value = inline
                     elif not v:
                         value = None
                     elif kind == "s":
                         value = strings[int(v)]
                     elif not kind or kind == "n":
-                        value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
                         if style in date_styles:
-                            value = from_excel(value, epoch)
+                            value = dates.get(v)
+                            if value is None:
+                                value = from_excel(float(v) if ("." in v or "E" in v or "e" in v) else int(v), epoch)
+                                if len(dates) < MEMO_LIMIT:
+                                    dates[v] = value
+                        else:
+                            value = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
                     elif kind == "b":
                         value = v == "1"
                     elif kind == "d":
                         value = dt.datetime.fromisoformat(v.rstrip("Z"))
                     else:
                         value = html.unescape(v) if "&" in v else v
-                    if col >= len(values):
-                        values.extend([None] * (col + 1 - len(values)))
-                    values[col] = value
+                    if col == len(values):
+                        values.append(value)
+                    else:
+                        if col > len(values):
+                            values.extend([None] * (col - len(values)))
+                            values.append(value)
+                        else:
+                            values[col] = value
                 yield number, tuple(values)
             if not block:
                 break
@@ -1356,12 +1378,11 @@ def _large_page_cache():
 INSERT_ROWS_PER_STATEMENT = 500
 
 
-def _executemany(sql: str, rows: list[tuple], step: Callable[[], None] | None = None) -> None:
+def _executemany(sql: str, rows: list[tuple]) -> None:
     """INSERTs go as multi-row VALUES statements (500 rows each): on PostgreSQL the audit trigger
     runs once per statement, so one statement per row would be slow; on SQLite a statement that fires
     triggers has a fixed cost per execution, so executemany() of single rows took 2.5 times as long.
-    UPDATEs use executemany. `step` (the audit sealer's, see sealing_alongside) runs after every
-    WRITE_CHUNK rows."""
+    UPDATEs use executemany."""
     if sql.startswith("INSERT") and rows:
         head, _sep, placeholder = sql.rpartition(" VALUES ")
         if connection.vendor == "sqlite":
@@ -1373,20 +1394,15 @@ def _executemany(sql: str, rows: list[tuple], step: Callable[[], None] | None = 
         else:
             cursor = connection.cursor()
         try:
-            for chunk in _chunks(rows, WRITE_CHUNK):
-                for part in _chunks(chunk, INSERT_ROWS_PER_STATEMENT):
-                    cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(part))}",
-                                   list(chain.from_iterable(part)))
-                if step is not None:
-                    step()
+            for chunk in _chunks(rows, INSERT_ROWS_PER_STATEMENT):
+                cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(chunk))}",
+                               list(chain.from_iterable(chunk)))
         finally:
             cursor.close()
         return
     with connection.cursor() as cursor:
         for chunk in _chunks(rows, WRITE_CHUNK):
             cursor.executemany(sql, chunk)
-            if step is not None:
-                step()
 
 
 def _new_officer_rows(plan: _Plan, ident: _Identity) -> tuple[str, list[tuple]]:
@@ -1413,16 +1429,15 @@ def _write(plan: _Plan, ident: _Identity, *, actor: User, ip: str) -> dict[str, 
     t0 = time.perf_counter()
     new_officers = _new_officer_rows(plan, ident) if plan.officer_creates else None
     t1 = time.perf_counter()
-    # The audit triggers fire for every row as for any other write; the sealer hashes their entries
-    # in a worker thread while the next statements run (see sealing_alongside).
-    with _large_page_cache(), audited(actor=actor, action="roster.import", ip=ip), sealing_alongside() as step:
+    with _large_page_cache(), audited(actor=actor, action="roster.import", ip=ip):
         if new_officers:
-            # The statistics roster counts of these rows are added set-based (see officer_inserts).
+            # The audit triggers fire for every row as for any other write; the statistics roster
+            # counts of these rows are added set-based (see officer_inserts).
             with officer_inserts():
-                _executemany(*new_officers, step=step)
+                _executemany(*new_officers)
         if plan.officer_updates:
             sql, build = _writer(Officer, _OFFICER_DATA_FIELDS, update=True)
-            _executemany(sql, [build(data, pk) for pk, data in plan.officer_updates], step=step)
+            _executemany(sql, [build(data, pk) for pk, data in plan.officer_updates])
         if plan.moved_officers:
             # A relative's unit follows its officer, so scoping of relatives stays right.
             by_unit: dict[int, list[int]] = {}
@@ -1447,16 +1462,16 @@ def _write(plan: _Plan, ident: _Identity, *, actor: User, ip: str) -> dict[str, 
                 if row.number:
                     values.update(ident.fields(row.number))
                 rows.append(build(values))
-            _executemany(sql, rows, step=step)
+            _executemany(sql, rows)
         if plan.relative_updates:
             groups: dict[tuple[str, ...], list[tuple[int, dict]]] = {}
             for pk, changed in plan.relative_updates:
                 groups.setdefault(tuple(sorted(changed)), []).append((pk, changed))
             for attnames, items in groups.items():
                 sql, build = _writer(Relative, attnames, update=True)
-                _executemany(sql, [build(changed, pk) for pk, changed in items], step=step)
+                _executemany(sql, [build(changed, pk) for pk, changed in items])
         t2 = time.perf_counter()
-    # Leaving the sealer sealed the rest of the new entries; leaving audited() committed.
+    # Leaving audited() sealed the new audit entries into the hash chain and committed.
     return {"prepare": t1 - t0, "rows": t2 - t1, "seal": time.perf_counter() - t2}
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("units/", views.unit_tree, name="unit_tree"),
     path("units/<int:unit_id>/", views.unit_tree, name="unit_detail"),
     path("people/", views.officer_list, name="officer_list"),
+    path("me/", views.my_file, name="my_file"),
     path("people/<int:officer_id>/", views.officer_detail, name="officer_detail"),
     path("people/<int:officer_id>/edit/", views.officer_edit, name="officer_edit"),
     path("people/<int:officer_id>/reveal-id/", views.officer_reveal_id, name="officer_reveal_id"),

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,6 +18,7 @@ from zhengdun.org.access import (
     access_policy,
     get_scope,
     may_unmask,
+    may_visit,
 )
 from zhengdun.org.forms import OfficerEditForm, OfficerFilterForm
 from zhengdun.org.models import Role, Unit
@@ -40,10 +42,45 @@ def home(request):
     if campaign is not None:
         context["campaign"] = campaign
         context["phase"] = campaign_selectors.phase_for_day(campaign, timezone.localdate())
-    notes = campaign_selectors.notification_list(scope=scope, unread_only=True)
-    context["notes"] = list(notes[:8])
-    context["notes_total"] = notes.count()
+    # Cards and links only for those who may follow them: the same policies as the views behind them.
+    context["can_roster"] = may_visit(scope, "org:officer_list") and not scope.officer_id
+    context["can_notes"] = may_visit(scope, "campaigns:notification_list")
+    if context["can_notes"]:
+        notes = campaign_selectors.notification_list(scope=scope, unread_only=True)
+        context["notes"] = list(notes[:8])
+        context["notes_total"] = notes.count()
+    if scope.officer_id:
+        context.update(_officer_home(scope))
     return render(request, "org/home.html", context)
+
+
+def _officer_home(scope) -> dict:
+    """An officer's own corner of the home page: their file (一人一档) and the open exams they have
+    not yet sat."""
+    from zhengdun.learning import selectors as learning_selectors
+
+    now = timezone.now()
+    open_exams = [exam for exam, attempts in learning_selectors.my_exams(scope=scope)
+                  if exam.start_at <= now <= exam.end_at and not any(a.status == "submitted" for a in attempts)]
+    return {"my_file_url": _my_file_url(scope), "open_exams": open_exams,
+            "can_exams": may_visit(scope, "learning:my_exams")}
+
+
+def _my_file_url(scope) -> str:
+    """The officer's file (一人一档, with learning, exams and campaign records), or their roster entry
+    where the learning app is not installed."""
+    if may_visit(scope, "learning:officer_file", scope.officer_id):
+        return reverse("learning:officer_file", args=[scope.officer_id])
+    return reverse("org:officer_detail", args=[scope.officer_id])
+
+
+@access_policy(Role.OFFICER)
+def my_file(request):
+    """我的档案: an officer's own file (一人一档), not a roster search with one row."""
+    scope = get_scope(request)
+    if not scope.officer_id:
+        raise Http404(_("您的账号没有关联干警档案"))
+    return redirect(_my_file_url(scope))
 
 
 def _unit_in_scope(scope, unit_id) -> Unit:

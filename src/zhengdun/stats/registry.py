@@ -16,9 +16,17 @@ from urllib.parse import quote_plus
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from zhengdun.stats import selectors as s
 from zhengdun.stats.selectors import Ctx, Snapshot
+
+# Measure words after a figure (545 场次), with their own gettext context: "545 sessions", where the
+# same words as column headings are "Sessions".
+SESSIONS = pgettext_lazy("measure word", "场次")
+PERSON_TIMES = pgettext_lazy("measure word", "人次")
+ITEMS = pgettext_lazy("measure word", "项")
+LETTERS = pgettext_lazy("measure word", "份")
 
 
 @dataclass(frozen=True)
@@ -32,7 +40,7 @@ class Value:
 class Figure:
     key: str
     label: str  # gettext_lazy: Chinese msgid, English through the catalogue
-    unit: str  # 场次, 人次, %, 项 … (gettext_lazy too, except "%")
+    unit: str  # 场次, 人次, %, 项 … (a measure word in gettext, except "%")
     value: Callable[[Snapshot, int], Value]
     records: Callable[[Ctx], object] | None = None  # count figures: the records counted
     numerator: Callable[[Ctx], object] | None = None  # rate figures
@@ -123,9 +131,9 @@ def _completion(snap: Snapshot, unit_id: int) -> Value:
 
 
 FIGURES: list[Figure] = [
-    Figure("sessions", _("活动场次"), _("场次"), _act_count("n"), records=s.activity_records, columns="activity",
+    Figure("sessions", _("活动场次"), SESSIONS, _act_count("n"), records=s.activity_records, columns="activity",
            breakdown="activity"),
-    Figure("person_times", _("活动人次"), _("人次"), _act_count("total"), records=s.activity_records,
+    Figure("person_times", _("活动人次"), PERSON_TIMES, _act_count("total"), records=s.activity_records,
            measure="person_times", columns="activity", breakdown="activity"),
     Figure("coverage", _("活动覆盖率"), "%", _share("part"),
            numerator=lambda c: s.officers_with(c, "part"), denominator=s.roster,
@@ -135,11 +143,11 @@ FIGURES: list[Figure] = [
            numerator=lambda c: s.completion_records(c, statuses=s.DONE_STATUSES), denominator=s.PairList,
            uncovered=lambda c: s.PairList(c, open_only=True), columns="completion",
            part_labels=(_("已完成"), _("应完成"), _("未完成"))),
-    Figure("returned", _("被退回动作"), _("项"), lambda snap, u: Value(snap.actions[u]["returned"]),
+    Figure("returned", _("被退回动作"), ITEMS, lambda snap, u: Value(snap.actions[u]["returned"]),
            records=lambda c: s.completion_records(c, statuses=["returned"]), columns="completion"),
-    Figure("overdue", _("逾期未完成动作"), _("项"), lambda snap, u: Value(snap.actions[u]["overdue"]),
+    Figure("overdue", _("逾期未完成动作"), ITEMS, lambda snap, u: Value(snap.actions[u]["overdue"]),
            records=lambda c: s.PairList(c, overdue_only=True), columns="pair"),
-    Figure("study_times", _("学习人次"), _("人次"), _count("study"), records=s.study_records, columns="study",
+    Figure("study_times", _("学习人次"), PERSON_TIMES, _count("study"), records=s.study_records, columns="study",
            breakdown="study"),
     Figure("study_rate", _("学习覆盖率"), "%", _share("study"),
            numerator=lambda c: s.officers_with(c, "study"), denominator=s.roster,
@@ -153,9 +161,9 @@ FIGURES: list[Figure] = [
            numerator=lambda c: s.officers_with(c, "pass"), denominator=lambda c: s.officers_with(c, "exam"),
            uncovered=s.examined_not_passed, columns="officer",
            part_labels=(_("及格"), _("已参考"), _("未及格"))),
-    Figure("talks", _("谈心谈话人次"), _("人次"), _count("talk"), records=s.talk_records, columns="talk",
+    Figure("talks", _("谈心谈话人次"), PERSON_TIMES, _count("talk"), records=s.talk_records, columns="talk",
            confidential=True, breakdown="talk"),
-    Figure("pledges", _("承诺书份数"), _("份"), _count("pledge"), records=s.pledge_records, columns="pledge"),
+    Figure("pledges", _("承诺书份数"), LETTERS, _count("pledge"), records=s.pledge_records, columns="pledge"),
     Figure("pledge_rate", _("承诺书签订率"), "%", _share("pledge"),
            numerator=lambda c: s.officers_with(c, "pledge"), denominator=s.roster,
            uncovered=lambda c: s.roster_without(c, "pledge"), columns="officer",

@@ -122,8 +122,18 @@ def picker_units(*, scope: Scope, unit: Unit) -> list[Unit]:
     """Units offered by the picker: the top of the user's reach and the level below it, the chosen
     unit's ancestors in reach, the unit itself and its children (a short list, not the whole tree)."""
     reach = stats_units(scope=scope)
-    top = reach.order_by("depth").values_list("depth", flat=True).first() or 0
-    q = Q(depth__lte=top + 1) | Q(path__in=ancestor_paths(unit.path)) | Q(parent=unit)
+    # Units at the top depth of the reach and one below are its shallowest anchors, the anchors one
+    # level deeper and the children of the shallowest: indexed look-ups by id, path and parent
+    # rather than a depth filter over the whole reach (ten thousand units for a province).
+    if scope.everything:
+        anchors = list(Unit.objects.filter(parent__isnull=True).values_list("id", "depth"))
+    else:
+        q = Q(path__in=list(scope.subtree_paths)) | Q(pk__in=list(scope.exact_unit_ids))
+        anchors = list(reach.filter(q).values_list("id", "depth"))
+    top = min((depth for _id, depth in anchors), default=0)
+    q = (Q(pk__in=[i for i, depth in anchors if depth <= top + 1])
+         | Q(parent_id__in=[i for i, depth in anchors if depth == top])
+         | Q(path__in=ancestor_paths(unit.path)) | Q(parent=unit))
     return list(reach.filter(q).order_by("path")[:300])
 
 
@@ -171,10 +181,11 @@ class Snapshot:
         # the snapshot's units come from scoped queries; for_units re-checks them without a join
         return model.objects.for_units(self.ctx.scope, self.units)
 
-    def _count_rows(self, model):
-        """CountDaily / CountTotal rows under the campaign choice (talks only for those who see them)."""
+    def _count_rows(self, model, units: list[Unit] | None = None):
+        """CountDaily / CountTotal rows of `units` (default: the snapshot's) under the campaign choice
+        (talks only for those who see them)."""
         c = self.ctx
-        rows = model.objects.for_units(c.scope, self.units)
+        rows = model.objects.for_units(c.scope, self.units if units is None else units)
         if c.campaign:
             rows = rows.filter(Q(kind__in=CAMPAIGN_COUNTS, campaign_id=c.campaign.id) | ~Q(kind__in=CAMPAIGN_COUNTS))
         visible = self.talks_visible if self.talks_visible is not None else sees_talks(c.scope, c.unit)
@@ -190,7 +201,7 @@ class Snapshot:
         dashboard reads a few dozen rows per unit instead of one per day. The default range (the
         campaign window) is normally such a range."""
         c = self.ctx
-        outside = (self._count_rows(CountDaily).filter(unit_id=c.unit.id).exclude(n=0)
+        outside = (self._count_rows(CountDaily, [c.unit]).exclude(n=0)
                    .filter(Q(date__lt=c.date_from) | Q(date__gt=c.date_to))
                    .values_list("kind", flat=True).distinct().order_by())
         return set(COUNT_KINDS) - set(outside)
@@ -207,23 +218,36 @@ class Snapshot:
         for unit_ids, dims in (([c.unit.id], True), (children, bool(c.type or c.cat))):
             if not unit_ids:
                 continue
+            units = [self.by_id[i] for i in unit_ids]
             sources = []
             if totals:
-                sources.append(self._count_rows(CountTotal).filter(kind__in=totals))
+                sources.append(self._count_rows(CountTotal, units).filter(kind__in=totals))
             if totals != set(COUNT_KINDS):
-                sources.append(self._count_rows(CountDaily).filter(date__gte=c.date_from, date__lte=c.date_to)
+                sources.append(self._count_rows(CountDaily, units).filter(date__gte=c.date_from, date__lte=c.date_to)
                                .exclude(kind__in=totals))
             fields = ["unit_id", "kind", "dim_a", "dim_b"] if dims else ["unit_id", "kind"]
             for rows in sources:
-                rows = rows.filter(unit_id__in=unit_ids) if len(unit_ids) > 1 else rows.filter(unit_id=unit_ids[0])
                 for r in rows.values(*fields).annotate(n_=Sum("n"), t_=Sum("total")).order_by():
                     key = (r["kind"], r.get("dim_a", ""), r.get("dim_b", ""))
                     n, t = out[r["unit_id"]].get(key, (0, 0))
                     out[r["unit_id"]][key] = (n + int(r["n_"] or 0), t + int(r["t_"] or 0))
         return out
 
+    @cached_property
+    def kind_totals(self) -> dict[int, dict[str, tuple[int, int]]]:
+        """unit -> kind -> (n, total) over all dimensions: what the cards and the child table read."""
+        out: dict = {}
+        for unit_id, rows in self.counts.items():
+            totals = out.setdefault(unit_id, {})
+            for (k, _da, _db), (n, t) in rows.items():
+                n0, t0 = totals.get(k, (0, 0))
+                totals[k] = (n0 + n, t0 + t)
+        return out
+
     def count(self, unit_id: int, kind: str, *, a: str = "", b: str = "", measure: str = "n") -> int:
         index = 0 if measure == "n" else 1
+        if not a and not b:
+            return self.kind_totals[unit_id].get(kind, (0, 0))[index]
         return sum(v[index] for (k, da, db), v in self.counts[unit_id].items()
                    if k == kind and (not a or da == a) and (not b or db == b))
 
