@@ -340,9 +340,10 @@ def completion_accept_many(*, actor: User, action: Action, completions: list[Act
 
 # --- reminders --------------------------------------------------------------------------------
 
-def target_units_q(action: Action) -> Q:
+def target_units_q(action: Action, root_paths: list[str] | None = None) -> Q:
     """Units an action asks something of, as a Q on Unit (prefix below the issuer, kind/level filters,
-    inside the campaign's participating roots)."""
+    inside the campaign's participating roots; `root_paths`: their paths, when the caller has
+    already read them)."""
     if action.kind == ActionKind.OPTIONAL:
         return Q(pk=action.unit_id)
     q = Q(path__startswith=action.unit.path) & ~Q(pk=action.unit_id) & Q(is_active=True)
@@ -351,7 +352,9 @@ def target_units_q(action: Action) -> Q:
     if action.target_levels:
         q &= Q(level__in=action.target_level_list())
     roots = Q(pk__in=[])
-    for path in action.campaign.scope_units.values_list("path", flat=True):
+    if root_paths is None:
+        root_paths = list(action.campaign.scope_units.values_list("path", flat=True))
+    for path in root_paths:
         roots |= Q(path__startswith=path)
     return q & roots
 

@@ -475,8 +475,18 @@ class PairList:
         if overdue_only:
             self.actions = [a for a in self.actions if a.deadline < c.today]
 
+    @cached_property
+    def _targets(self) -> dict[int, Q]:
+        # one look-up of the campaigns' participating roots, not one per action, page or count
+        roots: dict[int, list[str]] = {a.campaign_id: [] for a in self.actions}
+        for campaign_id, path in (CampaignScopeUnit.objects.filter(campaign_id__in=list(roots))
+                                  .values_list("campaign_id", "unit__path")):
+            roots[campaign_id].append(path)
+        return {a.id: target_units_q(a, roots[a.campaign_id]) for a in self.actions}
+
     def _units(self, action: Action) -> QuerySet[Unit]:
-        units = Unit.objects.within(self.c.scope).filter(target_units_q(action), path__startswith=self.c.unit.path)
+        units = Unit.objects.within(self.c.scope).filter(self._targets[action.id],
+                                                         path__startswith=self.c.unit.path)
         if self.open_only:
             done = ActionCompletion.objects.filter(action=action, status__in=DONE_STATUSES).values("unit_id")
             units = units.exclude(pk__in=done)
