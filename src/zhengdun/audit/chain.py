@@ -22,7 +22,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
 from pathlib import Path
 
 from django.conf import settings
@@ -287,26 +286,10 @@ def seal_pending(*, low: int | None = None) -> int:
     return sealed
 
 
-_SEALS_PER_STATEMENT = 500
-
-
 def _insert_seals(insert: str, seals: list[tuple]) -> None:
-    """Multi-row VALUES statements of 500 seals; on SQLite on the driver's own cursor with its own
-    placeholders (Django's wrapper would rewrite 2,000 %s per statement with a regular expression).
-    About twice as fast as executemany() for the 200,000 seals of a roster import."""
-    head, _sep, placeholder = insert.rpartition(" VALUES ")
-    if connection.vendor == "sqlite":
-        placeholder = placeholder.replace("%s", "?")
-        connection.ensure_connection()
-        cursor = connection.connection.cursor()
-    else:
-        cursor = connection.cursor()
-    try:
-        for start in range(0, len(seals), _SEALS_PER_STATEMENT):
-            chunk = seals[start:start + _SEALS_PER_STATEMENT]
-            cursor.execute(f"{head} VALUES {', '.join([placeholder] * len(chunk))}", list(chain.from_iterable(chunk)))
-    finally:
-        cursor.close()
+    # executemany: a multi-row VALUES variant (as the roster import's rows use) measured no faster
+    with connection.cursor() as cursor:
+        cursor.executemany(insert, seals)
 
 
 def oldest_unsealed_id() -> int | None:

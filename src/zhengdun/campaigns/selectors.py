@@ -22,6 +22,7 @@ from zhengdun.campaigns.models import (
     Notification,
 )
 from zhengdun.campaigns.services import target_units_q
+from zhengdun.org import selectors as org_selectors
 from zhengdun.org.access import Scope
 from zhengdun.org.models import Role, Unit
 
@@ -83,13 +84,8 @@ def units_readable(*, scope: Scope) -> QuerySet[Unit]:
 
 
 def units_writable(*, scope: Scope) -> QuerySet[Unit]:
-    """Units the user may record for: subtrees of write roles plus exact units (clerks)."""
-    if scope.everything:
-        return Unit.objects.order_by("path")
-    q = Q(pk__in=list(scope.write_unit_ids))
-    for path in scope.write_paths:
-        q |= Q(path__startswith=path)
-    return Unit.objects.within(scope).filter(q).order_by("path")
+    """Units the user may record for: the same as the units whose people they may change."""
+    return org_selectors.units_writable(scope=scope)
 
 
 # --- actions ----------------------------------------------------------------------------------
