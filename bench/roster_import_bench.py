@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import StealMeter, describe  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国红梅林海燕晨宇浩然子轩欣怡思远佳慧志强文博雪婷俊杰晓东凯丹宁波春立新秋菊永振"
@@ -152,10 +155,11 @@ def worker(scenario: str, path: Path, rows_hint: int) -> dict:
     from zhengdun.org.models import Officer
     from zhengdun.org.roster import roster_import
 
-    t0, c0 = time.perf_counter(), time.process_time()
+    t0, c0, steal = time.perf_counter(), time.process_time(), StealMeter()
     with path.open("rb") as handle:
         result = roster_import(actor=actor, fileobj=handle, name=path.name)
     total, cpu = time.perf_counter() - t0, time.process_time() - c0
+    steal.stop()
     assert result.ok, [str(e) for e in result.errors[:5]]
     entries = AuditEntry.objects.count()
     t1 = time.perf_counter()
@@ -179,7 +183,7 @@ def worker(scenario: str, path: Path, rows_hint: int) -> dict:
             "validate_s": result.timings["validate"], "write_s": result.timings["write"], "total_s": total,
             "cpu_s": cpu, "rows_s": result.timings["rows"], "seal_s": result.timings["seal"],
             "rows_per_s": result.rows / total, "reimport_s": reimport, "audit_entries": entries,
-            "export_s": export_s}
+            "export_s": export_s, "steal": steal.share}
 
 
 def _worker_import_export(actor, path: Path) -> dict:
@@ -274,13 +278,8 @@ def run_scenario(scenario: str, path: Path, args, tmp: Path) -> dict:
     return json.loads(lines[-1][7:])
 
 
-def calibrate() -> str:
-    """A fixed CPU-bound loop, so figures from a busy or slower machine can be put in proportion."""
-    t0 = time.process_time()
-    table = {}
-    for i in range(1_000_000):
-        table[i] = i
-    return f"calibration: 1M dict inserts = {time.process_time() - t0:.2f} s CPU"
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share * 100:.0f} %"
 
 
 def main() -> None:
@@ -312,17 +311,17 @@ def main() -> None:
               f"in {time.perf_counter() - t0:.1f} s: {csv_path.stat().st_size / 1e6:.1f} MB csv, "
               f"{xlsx_path.stat().st_size / 1e6:.1f} MB xlsx")
         backend = "PostgreSQL" if args.database_url else "SQLite"
-        print(f"database: {backend} (fresh per scenario); machine: {os.cpu_count()} CPUs, "
-              f"load average {os.getloadavg()[0]:.1f}; {calibrate()}\n")
+        print(f"database: {backend} (fresh per scenario); {describe()}")
+        print("steal: CPU time the hypervisor gave to other machines during the import (slows it down)\n")
         print(f"{'scenario':<28}{'rows':>9}{'validate s':>12}{'write s':>9}{'(rows':>7}{'seal)':>7}"
-              f"{'total s':>9}{'cpu s':>7}{'rows/s':>9}{'re-import s':>13}")
+              f"{'total s':>9}{'cpu s':>7}{'rows/s':>9}{'re-import s':>13}{'steal':>7}")
         for scenario, path in (("csv", csv_path), ("xlsx", xlsx_path)):
             r = run_scenario(scenario, path, args, tmp)
             if scenario == "csv":
                 r_csv = r
             print(f"{'zhengdun ' + scenario:<28}{r['rows']:>9,}{r['validate_s']:>12.1f}{r['write_s']:>9.1f}"
                   f"{r['rows_s']:>7.1f}{r['seal_s']:>7.1f}{r['total_s']:>9.1f}{r['cpu_s']:>7.1f}"
-                  f"{r['rows_per_s']:>9,.0f}{r['reimport_s']:>13.1f}", flush=True)
+                  f"{r['rows_per_s']:>9,.0f}{r['reimport_s']:>13.1f}{_percent(r['steal']):>7}", flush=True)
         print(f"export of the whole roster to .xlsx (after the csv import): {r_csv['export_s']:.1f} s", flush=True)
         if not args.skip_ie:
             n = min(args.ie_rows, len(rows))

@@ -105,3 +105,30 @@ def test_the_inline_seal_message_is_the_reference_message():
         assert seal == (seq, row[0], prev, chain.entry_hash(seq, prev, row))
         prev = seal[3]
     assert (tail.seq, tail.prev) == (43, prev)
+
+
+def test_the_background_checkpoint_copies_the_log_into_the_database_file(tmp_path):
+    """After a large import the WAL is checkpointed off the commit, by checkpoint_in_background():
+    the rows must then be in the database file itself, without its -wal file."""
+    import shutil
+    import sqlite3
+
+    path = tmp_path / "db.sqlite3"
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?)", [(i,) for i in range(5000)])
+    con.commit()
+
+    def rows_in_file_alone() -> int:
+        copy = tmp_path / "copy.sqlite3"
+        shutil.copyfile(path, copy)  # the main file only: what the log holds is not in it
+        with sqlite3.connect(copy) as other:
+            tables = other.execute("SELECT count(*) FROM sqlite_master WHERE name = 't'").fetchone()[0]
+            return other.execute("SELECT count(*) FROM t").fetchone()[0] if tables else 0
+
+    assert rows_in_file_alone() == 0
+    roster.checkpoint_in_background(path).join(timeout=30)
+    assert rows_in_file_alone() == 5000
+    con.close()

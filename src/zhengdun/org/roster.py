@@ -30,9 +30,11 @@ import html
 import io
 import os
 import re
+import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from operator import itemgetter, mul
@@ -1358,21 +1360,54 @@ def _positional_builder(model, attnames: tuple[str, ...]):
 
 
 @contextmanager
-def _large_page_cache():
-    """SQLite keeps 2 MB of pages per connection by default; one transaction writing 200k rows,
-    their audit entries and seals spills and re-reads pages all the time. Raise it for the import."""
+def _sqlite_bulk_write():
+    """SQLite settings for one transaction that writes 200k rows, their audit entries and seals.
+
+    The page cache (2 MB per connection by default) is raised, so pages are not spilled and re-read
+    all the time. The WAL checkpoint (copying the committed pages from the write-ahead log into the
+    database file, about 1.3 s after a 200k-row import) is taken off the commit: automatic
+    checkpoints are off for the transaction and one runs on a connection of its own in a background
+    thread once it has committed (what SQLite's documentation suggests for large writes). The
+    import is durable at its commit, in the log; readers see it at once."""
     if connection.vendor != "sqlite":
         yield
         return
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA cache_size")
-        before = cursor.fetchone()[0]
+        cache_before = cursor.fetchone()[0]
         cursor.execute(f"PRAGMA cache_size = {-SQLITE_CACHE_KIB}")
+        cursor.execute("PRAGMA journal_mode")
+        wal = cursor.fetchone()[0].lower() == "wal"
+        if wal:
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            autocheckpoint_before = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+            cursor.execute(f"PRAGMA cache_size = {int(cache_before)}")
+            if wal:
+                cursor.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint_before)}")
+        if wal:
+            checkpoint_in_background(connection.settings_dict["NAME"])
+
+
+def checkpoint_in_background(path) -> threading.Thread:
+    """Copy the write-ahead log into the SQLite file on a connection of its own (PASSIVE: it never
+    blocks readers or writers; a checkpoint that finds another running leaves the work to it). Not a
+    daemon thread, so a command-line import finishes it before the process ends."""
+
+    def run() -> None:
+        try:
+            with closing(sqlite3.connect(str(path), timeout=30)) as con:
+                con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:
+            pass  # the next automatic checkpoint does the work
+
+    thread = threading.Thread(target=run, name="sqlite-wal-checkpoint")
+    thread.start()
+    return thread
 
 
 INSERT_ROWS_PER_STATEMENT = 500
@@ -1429,7 +1464,7 @@ def _write(plan: _Plan, ident: _Identity, *, actor: User, ip: str) -> dict[str, 
     t0 = time.perf_counter()
     new_officers = _new_officer_rows(plan, ident) if plan.officer_creates else None
     t1 = time.perf_counter()
-    with _large_page_cache(), audited(actor=actor, action="roster.import", ip=ip):
+    with _sqlite_bulk_write(), audited(actor=actor, action="roster.import", ip=ip):
         if new_officers:
             # The audit triggers fire for every row as for any other write; the statistics roster
             # counts of these rows are added set-based (see officer_inserts).

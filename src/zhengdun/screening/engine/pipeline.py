@@ -374,10 +374,13 @@ SELECT DISTINCT h FROM (
             "lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS id_raw, "
             "lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio")
     idk_src = idk.replace(raw, "person_id_number")
+    # Enterprise rows carry no birth date, so a row without an ID number can match no one (every
+    # comparison in match_steps needs the ID, part of it or a birth date): such rows are dropped in
+    # the scan, before any key is computed.
     steps.append(Step("ent_pre", f"""
 SELECT * FROM (
   SELECT e.*, {keyed} AS keyed, {dirty} AS dirty
-  FROM (SELECT {norm}, {idk_src} AS idk FROM src_enterprises WHERE {active}) e
+  FROM (SELECT {norm}, {idk_src} AS idk FROM src_enterprises WHERE {active} AND person_id_number <> '') e
 ) x WHERE keyed OR dirty = 1""", reads="enterprises"))
     steps.append(Step("ent_names", f"""
 SELECT raw, name_n FROM (
@@ -423,13 +426,14 @@ SELECT officer_id, 'officer' AS subject, name AS name_raw, id_number AS id_raw,
 UNION ALL
 SELECT officer_id, lower(trim(relation)) AS subject, name AS name_raw, id_number AS id_raw,
        nullif(trim(coalesce(birth_date, '')), '') AS birth_raw FROM src_relatives"""
-    # only names that normalisation may change are normalised (see Dialect.name_maybe_dirty)
+    # materialised first: a table is processed in parallel, while a one-row-group file is read by one thread
+    steps.append(Step("people_src", people_src))
+    # only names that normalisation may change are normalised (see Dialect.name_maybe_dirty); after
+    # people_src, so that the name tables (loaded in the background, see duck.py) are ready by then
     steps.append(Step("people_names", f"""
 SELECT raw, {d.nname('raw')} AS name_n FROM (
   SELECT DISTINCT name AS raw FROM src_roster WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}
   UNION SELECT DISTINCT name AS raw FROM src_relatives WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}) a"""))
-    # materialised first: a table is processed in parallel, while a one-row-group file is read by one thread
-    steps.append(Step("people_src", people_src))
     steps.append(Step("people", f"""
 SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_raw, ''), coalesce(birth_raw, ''))
          AS pid,
