@@ -25,6 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from machine import StealMeter, describe  # noqa: E402
 
 
 def parse_args():
@@ -258,6 +261,7 @@ def measure(runs: int):
     results = []
 
     def timed(label, url, n, check=None):
+        steal = StealMeter()
         for _ in range(3):
             r = client.get(url)
             assert r.status_code == 200, (url, r.status_code)
@@ -269,7 +273,8 @@ def measure(runs: int):
             assert r.status_code == 200
         times.sort()
         p95 = times[min(len(times) - 1, int(round(0.95 * len(times))) - 1)]
-        results.append((label, n, statistics.median(times), p95, max(times)))
+        steal.stop()
+        results.append((label, n, statistics.median(times), p95, max(times), steal.text()))
         return r
 
     for label, unit in (("province", province), ("city", city), ("county", county)):
@@ -306,9 +311,11 @@ def main():
     print("\nrows:")
     for table, n in sizes().items():
         print(f"  {table:<34}{n:>12,}")
-    print(f"\n{'measurement':<58}{'n':>4}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    for label, n, p50, p95, worst in measure(args.runs):
-        print(f"{label:<58}{n:>4}{p50:>10.1f}{p95:>10.1f}{worst:>10.1f}")
+    print(f"\n{describe()}")
+    print("steal: CPU time the hypervisor gave to other machines while a line was measured")
+    print(f"\n{'measurement':<58}{'n':>4}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}   steal")
+    for label, n, p50, p95, worst, steal in measure(args.runs):
+        print(f"{label:<58}{n:>4}{p50:>10.1f}{p95:>10.1f}{worst:>10.1f}   {steal}")
 
 
 if __name__ == "__main__":
