@@ -132,3 +132,20 @@ def test_the_background_checkpoint_copies_the_log_into_the_database_file(tmp_pat
     roster.checkpoint_in_background(path).join(timeout=30)
     assert rows_in_file_alone() == 5000
     con.close()
+
+
+def test_splitting_rows_at_their_end_tag_finds_what_the_row_expression_finds():
+    from zhengdun.org.roster import _ROW_RE, _split_rows
+
+    sheet = ('<worksheet><sheetData><row r="1" spans="1:3"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row>'
+             '<row r="2"/><row r="3"><c r="A3"><v>1</v></c></row>'
+             '<row><c r="A4"><v>2</v></c></row>'
+             '<row r="5" ht="20" customHeight="1"></row>'
+             '<row r="6"><c r="B6"><v>3</v></c></row><row r="7"/></sheetData>'
+             '<rowBreaks count="1"><brk id="3"/></rowBreaks></worksheet>')
+    expected = _ROW_RE.findall(sheet)
+    assert len(expected) == 7
+    assert list(_split_rows(sheet)) == expected
+    # pieces as the reader cuts them: each ends at a </row>, the last one at the end of the sheet
+    cut = sheet.index("</row>", sheet.index('r="3"')) + len("</row>")
+    assert list(_split_rows(sheet[:cut])) + list(_split_rows(sheet[cut:])) == expected

@@ -388,6 +388,25 @@ _CELL_RE = re.compile(r'<c r="([A-Z]{1,3})\d+"(?: s="(\d+)")?(?: t="(\w+)")?'
 _PREFIXED = re.compile(r"<\w+:(?:row|c)\b|<!\[CDATA\[|<c [^>]*\w:\w+=")
 
 
+def _split_rows(text: str) -> Iterator[tuple[str, str]]:
+    """(attributes, body) of each <row> of a piece of sheet XML that ends at a </row> (or at the end
+    of the sheet), as _ROW_RE finds them, but by splitting at </row>: the regular expression's lazy
+    scan for the end tag took 2 s for 200,000 rows, the split 0.1 s. Pieces holding more than one
+    row start (an empty <row/> before a row) go through _ROW_RE."""
+    pieces = text.split("</row>")
+    for piece in pieces[:-1]:
+        start = piece.find("<row")
+        if start < 0:
+            continue
+        close = piece.find(">", start)
+        if close < 0 or piece.find("<row", start + 4) >= 0 or piece[close - 1] == "/":
+            yield from _ROW_RE.findall(piece + "</row>")
+            continue
+        yield piece[start + 4:close], piece[close + 1:]
+    if "<row" in pieces[-1]:
+        yield from _ROW_RE.findall(pieces[-1])
+
+
 def _sheet_rows_fast(reader, path: str) -> Iterator[tuple[int, tuple]] | None:
     """Stream (row number, values) with one regular expression per row, for sheets in the usual
     form; a row whose cells do not all match falls back to lxml. Returns None (use _sheet_rows) for
@@ -421,7 +440,7 @@ def _fast_rows(reader, source, buffer: bytes) -> Iterator[tuple[int, tuple]]:
             if end < 6 and block:
                 continue
             text, buffer = buffer[:end].decode("utf-8"), buffer[end:]
-            for row_attrs, body in _ROW_RE.findall(text):
+            for row_attrs, body in _split_rows(text):
                 match = _ROW_NUMBER.search(row_attrs)
                 number = int(match.group(1)) if match else expected
                 expected = number + 1
