@@ -43,7 +43,11 @@ class StealMeter:
         return self.share
 
     def text(self) -> str:
-        return "steal n/a" if self.share is None else f"steal {self.share * 100:.0f} %"
+        return f"steal {percent(self.share)}"
+
+
+def percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{share * 100:.0f} %"
 
 
 def calibrate() -> str:

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from machine import StealMeter, describe  # noqa: E402
+from machine import StealMeter, describe, percent  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉建国红梅林海燕晨宇浩然子轩欣怡思远佳慧志强文博雪婷俊杰晓东凯丹宁波春立新秋菊永振"
@@ -278,10 +278,6 @@ def run_scenario(scenario: str, path: Path, args, tmp: Path) -> dict:
     return json.loads(lines[-1][7:])
 
 
-def _percent(share: float | None) -> str:
-    return "n/a" if share is None else f"{share * 100:.0f} %"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=200_000)
@@ -321,7 +317,7 @@ def main() -> None:
                 r_csv = r
             print(f"{'zhengdun ' + scenario:<28}{r['rows']:>9,}{r['validate_s']:>12.1f}{r['write_s']:>9.1f}"
                   f"{r['rows_s']:>7.1f}{r['seal_s']:>7.1f}{r['total_s']:>9.1f}{r['cpu_s']:>7.1f}"
-                  f"{r['rows_per_s']:>9,.0f}{r['reimport_s']:>13.1f}{_percent(r['steal']):>7}", flush=True)
+                  f"{r['rows_per_s']:>9,.0f}{r['reimport_s']:>13.1f}{percent(r['steal']):>7}", flush=True)
         print(f"export of the whole roster to .xlsx (after the csv import): {r_csv['export_s']:.1f} s", flush=True)
         if not args.skip_ie:
             n = min(args.ie_rows, len(rows))

@@ -1401,14 +1401,16 @@ def _sqlite_bulk_write():
             cursor.execute("PRAGMA wal_autocheckpoint")
             autocheckpoint_before = cursor.fetchone()[0]
             cursor.execute("PRAGMA wal_autocheckpoint = 0")
+    written = False
     try:
         yield
+        written = True  # the import committed: there is something to checkpoint
     finally:
         with connection.cursor() as cursor:
             cursor.execute(f"PRAGMA cache_size = {int(cache_before)}")
             if wal:
                 cursor.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint_before)}")
-        if wal:
+        if wal and written:
             checkpoint_in_background(connection.settings_dict["NAME"])
 
 
