@@ -55,6 +55,40 @@ def test_normalize_name():
     assert normalize_name("阿依古丽・买买提") == normalize_name("阿依古丽·买买提")
 
 
+# names normalisation changes (each must be flagged), names it leaves alone (none may be), and a
+# name it leaves alone that is flagged all the same (a character not 3 bytes long: the superset)
+CHANGED_NAMES = ["張偉", "李國強", "劉\u3000芳", "王 芳", "ＡＢＣ李", "阿依古丽・买买提", "john李", "陳", "李\t四", "钱學"]
+SUPERSET_NAMES = ["阿依古丽·买买提"]
+PLAIN_NAMES = ["张伟", "李国强", "刘芳", "欧阳娜娜", "㑇", "王"]
+
+
+def _maybe_dirty_sql(dialect, table: str) -> str:
+    return f"SELECT n FROM {table} WHERE {dialect.name_maybe_dirty('n')} ORDER BY n"
+
+
+def test_name_maybe_dirty_flags_every_name_normalisation_changes():
+    import duckdb
+
+    from zhengdun.screening.engine.duck import DuckBackend
+
+    assert all(normalize_name(n) != n for n in CHANGED_NAMES)
+    assert all(normalize_name(n) == n for n in PLAIN_NAMES + SUPERSET_NAMES)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (n VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [(n,) for n in CHANGED_NAMES + PLAIN_NAMES + SUPERSET_NAMES])
+    flagged = [r[0] for r in con.execute(_maybe_dirty_sql(DuckBackend.dialect, "t")).fetchall()]
+    assert flagged == sorted(CHANGED_NAMES + SUPERSET_NAMES)
+
+
+def test_name_maybe_dirty_same_on_spark(spark):
+    from zhengdun.screening.engine.spark import SparkBackend
+
+    rows = [(n,) for n in CHANGED_NAMES + PLAIN_NAMES + SUPERSET_NAMES]
+    spark.createDataFrame(rows, "n string").createOrReplaceTempView("names_t")
+    flagged = [r[0] for r in spark.sql(_maybe_dirty_sql(SparkBackend.dialect, "names_t")).collect()]
+    assert sorted(flagged) == sorted(CHANGED_NAMES + SUPERSET_NAMES)
+
+
 # ---------------------------------------------------------------- rules on hand-built data
 
 def test_hand_dataset_exact_hits(hand_result):

@@ -28,16 +28,19 @@ class DuckDialect(Dialect):
     def idiv(self, a: str, b: str) -> str:
         return f"({a} // {b})"
 
-    def re_any(self, expr: str, pattern: str) -> str:
-        return f"regexp_matches({expr}, {sql_str(pattern)})"
-
     def hkey(self, *exprs: str) -> str:
         return f"hash({', '.join(exprs)})"
 
 
 def _warm_up() -> None:
-    import pyarrow  # noqa: F401 - imported here so the first name normalisation does not wait for it
+    # imported here, while DuckDB reads the files, so that the first name normalisation does not
+    # wait for them: DuckDB's Python functions import pandas on their first call (about 0.5 s)
+    import pyarrow  # noqa: F401
 
+    try:
+        import pandas  # noqa: F401
+    except ImportError:  # pragma: no cover - DuckDB then does without it
+        pass
     normalize_name("")
 
 

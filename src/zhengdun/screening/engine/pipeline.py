@@ -79,10 +79,6 @@ class Dialect:
     def idiv(self, a: str, b: str) -> str:
         raise NotImplementedError
 
-    def re_any(self, expr: str, pattern: str) -> str:
-        """True when ``pattern`` occurs anywhere in ``expr``."""
-        raise NotImplementedError
-
     # DuckDB: a large registry's checks come from one aggregate scan (histograms of the checked
     # columns) instead of one GROUP BY per column
     summary_scan = False
@@ -97,8 +93,9 @@ class Dialect:
         dot, rare 4-byte characters), and the 3-byte traditional, full-width, space and dot
         characters of the translate table. False means nname(expr) = expr. (Not caught: the few
         3-byte symbols with a case outside the table, such as circled letters.)"""
+        # "not made only of other characters": a whole-string match, cheaper than a search
         return (f"({self.bytelen(expr)} <> 3 * length({expr}) "
-                f"OR {self.re_any(expr, '[' + name_dirty_chars(three_byte_only=True) + ']')})")
+                f"OR NOT {self.re_full(expr, '[^' + name_dirty_chars(three_byte_only=True) + ']*')})")
 
 
 @dataclass
@@ -370,9 +367,9 @@ SELECT DISTINCT h FROM (
              f"OR {d.hkey('name_raw', 'substr(idk, 15, 4)')} IN (SELECT h FROM k_nm) "
              f"OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm))")
     dirty = f"CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END"
-    norm = ("credit_code, enterprise_name, trim(coalesce(region_code, '')) AS region_code, "
-            "lower(trim(coalesce(status, ''))) AS status, person_name AS name_raw, person_id_number AS id_raw, "
-            "lower(trim(coalesce(person_role, ''))) AS person_role, trim(share_ratio) AS share_ratio")
+    # the scan carries the columns as they are: they are normalised in ent_cand, on the few rows kept
+    raw_cols = ("credit_code, enterprise_name, region_code, status, person_name AS name_raw, "
+                "person_id_number AS id_raw, person_role, share_ratio")
     idk_src = idk.replace(raw, "person_id_number")
     # Enterprise rows carry no birth date, so a row without an ID number can match no one (every
     # comparison in match_steps needs the ID, part of it or a birth date): such rows are dropped in
@@ -380,15 +377,17 @@ SELECT DISTINCT h FROM (
     steps.append(Step("ent_pre", f"""
 SELECT * FROM (
   SELECT e.*, {keyed} AS keyed, {dirty} AS dirty
-  FROM (SELECT {norm}, {idk_src} AS idk FROM src_enterprises WHERE {active} AND person_id_number <> '') e
+  FROM (SELECT {raw_cols}, {idk_src} AS idk FROM src_enterprises WHERE {active} AND person_id_number <> '') e
 ) x WHERE keyed OR dirty = 1""", reads="enterprises"))
     steps.append(Step("ent_names", f"""
 SELECT raw, name_n FROM (
   SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre WHERE dirty = 1) a0) a
 WHERE name_n IN (SELECT name_n FROM pnames)"""))
     steps.append(Step("ent_cand", f"""
-SELECT c.credit_code, c.enterprise_name, c.region_code, c.status, c.name_raw, c.id_raw, c.person_role,
-       c.share_ratio, CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END AS name_n
+SELECT c.credit_code, c.enterprise_name, trim(coalesce(c.region_code, '')) AS region_code,
+       lower(trim(coalesce(c.status, ''))) AS status, c.name_raw, c.id_raw,
+       lower(trim(coalesce(c.person_role, ''))) AS person_role, trim(c.share_ratio) AS share_ratio,
+       CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END AS name_n
 FROM ent_pre c LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw
 WHERE c.keyed OR (n.name_n IS NOT NULL AND (
       {d.hkey('n.name_n', 'substr(c.idk, 15, 4)')} IN (SELECT h FROM k_nm)

@@ -30,9 +30,6 @@ class SparkDialect(Dialect):
     def idiv(self, a: str, b: str) -> str:
         return f"({a} div {b})"
 
-    def re_any(self, expr: str, pattern: str) -> str:
-        return f"({expr} RLIKE {sql_str(pattern)})"
-
     def hkey(self, *exprs: str) -> str:
         return f"xxhash64({', '.join(exprs)})"
 
