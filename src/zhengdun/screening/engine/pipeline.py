@@ -342,17 +342,18 @@ def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = Non
         active = f"status IN {_in(active_values)}" if active_values else "1 = 0"
     b8 = "CASE WHEN {bl}(idk) = 15 THEN '19' || substr(idk, 7, 6) ELSE substr(idk, 7, 8) END"
     b8 = b8.replace("{bl}(idk)", d.bytelen("idk"))
+    # the key tables are only probed (IN), where a repeated key changes nothing: no DISTINCT
     steps = [
         # every spelling of our people's IDs a registry may carry as it is: the 18-digit number,
         # with a lower-case x, and the legacy 15-digit form
         Step("k_id", f"""
-SELECT DISTINCT h FROM (
+SELECT h FROM (
   SELECT {d.hkey('id_n')} AS h FROM people WHERE id_n IS NOT NULL
   UNION ALL SELECT {d.hkey("substr(id_n, 1, 17) || 'x'")} FROM people WHERE substr(id_n, 18, 1) = 'X'
   UNION ALL SELECT {d.hkey('substr(id_n, 1, 6) || substr(id_n, 9, 9)')} FROM people WHERE substr(id_n, 7, 2) = '19'
 ) v"""),
         Step("k_nm", f"""
-SELECT DISTINCT h FROM (
+SELECT h FROM (
   SELECT {d.hkey('name_n', 'substr(id_n, 15, 4)')} AS h FROM people WHERE id_n IS NOT NULL AND name_n <> ''
   UNION ALL SELECT {d.hkey('name_n', "substr(id_n, 15, 3) || 'x'")} FROM people
    WHERE substr(id_n, 18, 1) = 'X' AND name_n <> ''
