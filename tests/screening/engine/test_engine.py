@@ -182,6 +182,8 @@ def _broken(tmp_path, name, mutate):
     ("unreadable", ("enterprises.parquet",)),
     ("missing_roster", ("roster",)),
     ("ragged_row", ("cases.csv",)),
+    ("ragged_enterprise_row", ("enterprises.csv", "Line", "Expected Number of Columns")),
+    ("not_utf8_enterprises", ("enterprises.csv", "Line", "not utf-8")),
     ("code_with_underscore", ("enterprises.csv", "region_code", "11_101")),
     ("duplicate_officer", ("roster.csv", "officer_id", "'O2'")),
     ("departed_without_date", ("roster.csv", "left_date", "'O3'")),
@@ -223,6 +225,13 @@ def test_bad_input_names_file_and_column_and_writes_nothing(tmp_path, capsys, ca
         elif case == "ragged_row":
             with open(os.path.join(d, "cases.csv"), "a", encoding="utf-8") as fh:
                 fh.write("C9,O1,L1,extra,fields\n")
+        elif case == "ragged_enterprise_row":
+            with open(os.path.join(d, "enterprises.csv"), "a", encoding="utf-8") as fh:
+                fh.write("911101010000000001,某公司,110101\r\n")
+        elif case == "not_utf8_enterprises":
+            with open(os.path.join(d, "enterprises.csv"), "ab") as fh:
+                fh.write("911101010000000002,某公司,110101,active,".encode("gbk") + "张三".encode("gbk")
+                         + b",110101198001010011,shareholder,0.5\r\n")
 
     d = _broken(tmp_path, case, mutate)
     out = tmp_path / "out" / "hits.csv"

@@ -89,13 +89,11 @@ class DuckBackend:
         csv = not path.endswith(".parquet")
         self.sources[stem] = name
         try:
-            if csv and stem == "cases":
-                # read once; validation and the case rule scan the in-memory copy
+            if csv and stem in ("cases", "enterprises"):
+                # parsed once: validation, the candidate pass, the name frequencies and the case rule
+                # scan the in-memory copy (the enterprise file would otherwise be parsed twice or
+                # three times; beyond the memory limit DuckDB keeps the copy in its temp directory)
                 self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
-            elif csv and stem == "enterprises":
-                # the largest file is not copied into memory: it is read twice, by its summary scan
-                # (validation) and by the candidate pass, which report read errors against it (Step.reads)
-                self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
             else:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
@@ -149,4 +147,15 @@ def _q(c: str) -> str:
 
 
 def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    """The first line of DuckDB's message; for a CSV error ("CSV Error on Line: N") also the line
+    that says what is wrong with that row (its raw text and the suggested fixes are left out)."""
+    lines = [ln.strip() for ln in str(exc).strip().splitlines()]
+    if not lines:
+        return type(exc).__name__
+    if "CSV Error on Line" in lines[0]:
+        rest = lines[1:]
+        if rest and rest[0].startswith("Original Line"):  # the row's raw text, on this line or the next
+            rest = rest[2:] if rest[0].rstrip(":") == "Original Line" else rest[1:]
+        detail = [ln for ln in rest if ln and not ln.startswith("Possible")]
+        return "; ".join([lines[0]] + detail[:1])
+    return lines[0]

@@ -161,15 +161,12 @@ SUMMARY_HIST = {"enterprises": ("region_code", "status", "person_role", "share_r
 SUMMARY_NONEMPTY = {"enterprises": ("credit_code",)}
 
 
-def summary_step(file: str, *, names: bool = False) -> Step:
-    """One scan of ``file``: its row count, a histogram and NULL count of every checked column, the
-    count of empty values of the columns that must not be empty, and (enterprises) how many rows
-    carry each name of our people without a usable ID (the name frequencies of match_steps)."""
+def summary_step(file: str) -> Step:
+    """One scan of ``file``: its row count, a histogram and NULL count of every checked column, and
+    the count of empty values of the columns that must not be empty."""
     parts = ["count(*) AS n_rows"]
     parts += [f"histogram({c}) AS h_{c}, count_if({c} IS NULL) AS z_{c}" for c in SUMMARY_HIST[file]]
     parts += [f"count_if({c} IS NULL OR ({c} < '!' AND trim({c}) = '')) AS e_{c}" for c in SUMMARY_NONEMPTY[file]]
-    if names:
-        parts.append("histogram(person_name) FILTER (WHERE person_name IN (SELECT name_n FROM noid_names)) AS h_names")
     return Step(f"{file}_summary", f"SELECT {', '.join(parts)} FROM src_{file}", reads=file)
 
 
@@ -235,7 +232,7 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
 
 # ------------------------------------------------------------------ matching
 
-def match_steps(d: Dialect, reg: str, src: str, src_name: str, freq_from_summary: bool = False) -> list[Step]:
+def match_steps(d: Dialect, reg: str, src: str, src_name: str) -> list[Step]:
     """People <-> registry identity matches. ``reg`` is a table with rec, name_raw, name_n,
     idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region; ``src``.``src_name`` the
     registry's raw name column (for name frequencies). Produces ``{reg}_m``
@@ -287,9 +284,6 @@ FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
 SELECT {src_name} AS name_n, count(*) AS name_rows FROM {src}
 WHERE {src_name} IN (SELECT DISTINCT name_n FROM {reg}_feat WHERE birth_st = 1)
 GROUP BY {src_name}"""
-    if freq_from_summary:  # counted by the file's summary scan (the same counts, without another scan)
-        freq = (f"SELECT unnest(map_keys(h_names)) AS name_n, unnest(map_values(h_names)) AS name_rows "
-                f"FROM {src.replace('src_', '')}_summary")
     scored = f"""
 SELECT s2.* FROM (
   SELECT s1.*, {score_case} AS score FROM (
@@ -406,10 +400,8 @@ FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
 # ------------------------------------------------------------------ whole pipeline
 
 def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date, *,
-                active_values: list[str] | None = None, csv_files: frozenset[str] = frozenset()) -> list[Step]:
-    """All steps of a run. ``csv_files``: the inputs read from CSV, where every extra scan is a full
-    parse (so the enterprise name frequencies come from the summary scan rather than a scan of
-    their own, which on Parquet reads one column and is cheaper than the summary's probe)."""
+                active_values: list[str] | None = None) -> list[Step]:
+    """All steps of a run."""
     steps: list[Step] = []
     need_ent = any(r in rules for r in ("officer_business", "relative_business"))
     need_law = any(r in rules for r in ("relative_lawyer", "case_conflict", "departed_lawyer"))
@@ -442,18 +434,12 @@ SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_r
        coalesce(birth_raw, id_birth) AS birth_n
 FROM ({id_features(d, 'SELECT * FROM people_src', 'id_raw')}) f LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
     steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
-    summary_names = "enterprises" in summarised_files(d, present) and "enterprises" in csv_files
     for file in sorted(summarised_files(d, present)):
-        if file == "enterprises" and summary_names:
-            # names whose registry frequency the name + birth-date matches need (people without an ID)
-            steps.append(Step("noid_names", "SELECT DISTINCT name_n FROM people "
-                                            "WHERE id_n IS NULL AND birth_n IS NOT NULL AND name_n <> ''"))
-        steps.append(summary_step(file, names=file == "enterprises" and summary_names))
+        steps.append(summary_step(file))
 
     if need_ent and "enterprises" in present:
         steps += enterprise_candidate_steps(d, active_values)
-        steps += match_steps(d, "ent", "src_enterprises", "person_name",
-                             freq_from_summary=summary_names)
+        steps += match_steps(d, "ent", "src_enterprises", "person_name")
 
     if need_law and "lawyers" in present:
         law_inner = """

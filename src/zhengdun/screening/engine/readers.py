@@ -11,9 +11,9 @@ from .contract import FILES, ScreeningInputError
 def csv_header(path: str) -> list[str]:
     name = os.path.basename(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            line = fh.readline()
-    except UnicodeDecodeError:
+        with open(path, "rb") as fh:
+            line = fh.readline().decode("utf-8-sig")  # the first line only: a bad byte further on is
+    except UnicodeDecodeError:                        # reported with its line by the reader
         raise ScreeningInputError(f"{name}: cannot read the header: not UTF-8 text", file=name)
     except OSError as exc:
         raise ScreeningInputError(f"{name}: cannot read file: {exc.strerror or exc}", file=name)
