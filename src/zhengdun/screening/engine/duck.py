@@ -89,10 +89,10 @@ class DuckBackend:
         csv = not path.endswith(".parquet")
         self.sources[stem] = name
         try:
-            if csv and stem in ("cases", "enterprises"):
-                # parsed once: validation, the candidate pass, the name frequencies and the case rule
-                # scan the in-memory copy (the enterprise file would otherwise be parsed twice or
-                # three times; beyond the memory limit DuckDB keeps the copy in its temp directory)
+            if csv:
+                # every CSV file is parsed once: validation and all later steps scan the in-memory
+                # copy (each scan of a view would parse the file again; beyond the memory limit DuckDB
+                # keeps the copy in its temp directory)
                 self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
             else:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
