@@ -98,7 +98,8 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
         active = None
         if "enterprises" in present and "enterprises" not in summarised:
             active = active_spellings([r[0] for r in be.query(active_status_query())])
-        steps = build_steps(be.dialect, present, run, as_of, active_values=active)
+        row_key = be.row_key("enterprises") if "enterprises" in present else None
+        steps = build_steps(be.dialect, present, run, as_of, active_values=active, row_key=row_key)
         t0 = time.time()
         i = 0
         while i < len(steps):
@@ -112,7 +113,7 @@ def screen(data_dir: str, *, as_of: datetime.date | None = None, engine: str = "
                 counts[file] = int(be.query(f"SELECT n_rows FROM {step.name}")[0][0])
                 if file == "enterprises":
                     active = active_spellings([r[0] for r in be.query(summary_status_query(file)) if r[0] is not None])
-                    rest = build_steps(be.dialect, present, run, as_of, active_values=active)
+                    rest = build_steps(be.dialect, present, run, as_of, active_values=active, row_key=row_key)
                     assert [s.name for s in rest[: i + 1]] == [s.name for s in steps[: i + 1]]
                     steps = steps[: i + 1] + rest[i + 1:]
             i += 1

@@ -13,6 +13,9 @@ from .pipeline import Dialect, Step
 from .readers import check_columns, header
 
 
+ROW_KEY = "zd_row_no"
+
+
 class DuckDialect(Dialect):
     summary_scan = True
 
@@ -68,19 +71,25 @@ class DuckBackend:
                                  null_handling="special", side_effects=False)
         self.progress = progress or (lambda *a, **k: None)
         self.sources: dict[str, str] = {}
+        self.row_keys: dict[str, str] = {}
         # the name tables (OpenCC's dictionaries) load while DuckDB reads and validates the files
         threading.Thread(target=_warm_up, daemon=True).start()
 
     # -- sources
     def register_source(self, stem: str, path: str) -> None:
-        cols = header(path)
-        check_columns(stem, path, cols)
         name = os.path.basename(path)
+        cols = self._parquet_columns(path, name) if path.endswith(".parquet") else header(path)
+        check_columns(stem, path, cols)
         want = FILES[stem]
         p = _lit(path)
         if path.endswith(".parquet"):
             sel = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {c}" for c in want)
-            src = f"SELECT {sel} FROM read_parquet({p})"
+            if "file_row_number" in cols:  # the reader's row number would clash with the file's column
+                src = f"SELECT {sel} FROM read_parquet({p})"
+            else:
+                # the row number lets a pass read a few columns and fetch the rest for the rows kept
+                src = f"SELECT {sel}, file_row_number AS {ROW_KEY} FROM read_parquet({p}, file_row_number = true)"
+                self.row_keys[stem] = ROW_KEY
         else:
             coldef = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
             src = (f"SELECT {', '.join(_q(c) + ' AS ' + c for c in want)} FROM read_csv({p}, header = true, "
@@ -99,6 +108,17 @@ class DuckBackend:
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
         except self.duckdb.Error as exc:
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
+
+    def _parquet_columns(self, path: str, name: str) -> list[str]:
+        # read by DuckDB: importing pyarrow here would wait for the warm-up thread's imports
+        try:
+            return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()]
+        except self.duckdb.Error as exc:
+            raise ScreeningInputError(f"{name}: cannot read Parquet file: {_first_line(exc)}", file=name)
+
+    def row_key(self, stem: str) -> str | None:
+        """The column numbering the rows of src_<stem>, where its reader has one (Parquet)."""
+        return self.row_keys.get(stem)
 
     def count(self, rel: str) -> int:
         return self.con.execute(f"SELECT count(*) FROM {rel}").fetchone()[0]

@@ -314,7 +314,8 @@ SELECT pid, rec, 'fuzzy' AS mt, score, {ev_fuzzy} AS ev_id FROM {reg}_scored
 
 # ------------------------------------------------------------------ enterprise candidates
 
-def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = None) -> list[Step]:
+def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = None,
+                               row_key: str | None = None) -> list[Step]:
     """The one pass over the (20M-row) enterprise registry: keep only rows that can match anyone.
 
     A row goes on when its ID number (cleaned only where its byte length says it needs it) is one
@@ -326,6 +327,11 @@ def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = Non
     normalisation may change (traditional, full-width, dot, space or lower-case characters: a
     small minority) cannot be keyed raw; such rows are kept aside, normalised afterwards and keyed
     then (``ent_dirty`` -> ``ent_cand``).
+
+    ``row_key``: a column of src_enterprises numbering its rows (Parquet's file_row_number). With
+    it the pass reads only the three columns it tests, and ``ent_cand`` fetches the other five for
+    the rows kept, by row number: the wide columns are then decoded once, not carried through the
+    probes of 14M rows.
     """
     raw = "id_raw"
     # ``active_values``: the raw spellings of 'active' in the file (read off its distinct values), so
@@ -363,8 +369,10 @@ SELECT h FROM (
              f"OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm))")
     dirty = f"CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END"
     # the scan carries the columns as they are: they are normalised in ent_cand, on the few rows kept
-    raw_cols = ("credit_code, enterprise_name, region_code, status, person_name AS name_raw, "
-                "person_id_number AS id_raw, person_role, share_ratio")
+    wide_cols = "credit_code, enterprise_name, region_code, person_role, share_ratio"
+    narrow_cols = "status, person_name AS name_raw, person_id_number AS id_raw"
+    raw_cols = f"{narrow_cols}, {row_key} AS row_no" if row_key else f"{wide_cols}, {narrow_cols}"
+    w = "w" if row_key else "c"  # the alias the wide columns are read from in ent_cand
     idk_src = idk.replace(raw, "person_id_number")
     # Enterprise rows carry no birth date, so a row without an ID number can match no one (every
     # comparison in match_steps needs the ID, part of it or a birth date): such rows are dropped in
@@ -378,15 +386,18 @@ SELECT * FROM (
 SELECT raw, name_n FROM (
   SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre WHERE dirty = 1) a0) a
 WHERE name_n IN (SELECT name_n FROM pnames)"""))
+    fetch = (f"\nJOIN (SELECT {row_key} AS row_no, {wide_cols} FROM src_enterprises) w ON w.row_no = c.row_no"
+             if row_key else "")
     steps.append(Step("ent_cand", f"""
-SELECT c.credit_code, c.enterprise_name, trim(coalesce(c.region_code, '')) AS region_code,
+SELECT {w}.credit_code, {w}.enterprise_name, trim(coalesce({w}.region_code, '')) AS region_code,
        lower(trim(coalesce(c.status, ''))) AS status, c.name_raw, c.id_raw,
-       lower(trim(coalesce(c.person_role, ''))) AS person_role, trim(c.share_ratio) AS share_ratio,
+       lower(trim(coalesce({w}.person_role, ''))) AS person_role, trim({w}.share_ratio) AS share_ratio,
        CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END AS name_n
-FROM ent_pre c LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw
+FROM ent_pre c LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw{fetch}
 WHERE c.keyed OR (n.name_n IS NOT NULL AND (
       {d.hkey('n.name_n', 'substr(c.idk, 15, 4)')} IN (SELECT h FROM k_nm)
-   OR {d.hkey('n.name_n', b8.replace('idk', 'c.idk'))} IN (SELECT h FROM k_nm)))"""))
+   OR {d.hkey('n.name_n', b8.replace('idk', 'c.idk'))} IN (SELECT h FROM k_nm)))""",
+                      reads="enterprises" if row_key else None))
     ent_inner = """
 SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
          ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
@@ -400,8 +411,8 @@ FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
 # ------------------------------------------------------------------ whole pipeline
 
 def build_steps(d: Dialect, present: set[str], rules: list[str], as_of: datetime.date, *,
-                active_values: list[str] | None = None) -> list[Step]:
-    """All steps of a run."""
+                active_values: list[str] | None = None, row_key: str | None = None) -> list[Step]:
+    """All steps of a run. ``row_key``: see enterprise_candidate_steps."""
     steps: list[Step] = []
     need_ent = any(r in rules for r in ("officer_business", "relative_business"))
     need_law = any(r in rules for r in ("relative_lawyer", "case_conflict", "departed_lawyer"))
@@ -438,7 +449,7 @@ FROM ({id_features(d, 'SELECT * FROM people_src', 'id_raw')}) f LEFT JOIN people
         steps.append(summary_step(file))
 
     if need_ent and "enterprises" in present:
-        steps += enterprise_candidate_steps(d, active_values)
+        steps += enterprise_candidate_steps(d, active_values, row_key)
         steps += match_steps(d, "ent", "src_enterprises", "person_name")
 
     if need_law and "lawyers" in present:

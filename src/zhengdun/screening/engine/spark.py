@@ -91,6 +91,9 @@ class SparkBackend:
         df = df.select(*[F.col(f"`{c}`").cast("string").alias(c) for c in FILES[stem]])
         df.createOrReplaceTempView(f"src_{stem}")
 
+    def row_key(self, stem: str) -> str | None:
+        return None  # Spark reads every column of the pass in one go
+
     def count(self, rel: str) -> int:
         return self.spark.sql(f"SELECT count(*) FROM {rel}").collect()[0][0]
 
