@@ -208,7 +208,7 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
     # fast path: IDs of plain ASCII without blanks (the vast majority) need only upper(); for them
     # the cleaning translate() (slow in DuckDB) would give the same result
     fast = (f"({d.bytelen(raw)} = length({raw}) AND instr({raw}, ' ') = 0 AND instr({raw}, chr(9)) = 0)")
-    l1 = f"SELECT x1.*, CASE WHEN {fast} THEN upper({raw}) ELSE {sql_clean_id(raw)} END AS idc FROM ({inner}) x1"
+    l1 = f"SELECT x1.*, CASE WHEN {fast} THEN upper({raw}) ELSE {sql_clean_id(raw, d.bytelen)} END AS idc FROM ({inner}) x1"
     shape18 = d.re_full("idc", "[0-9]{17}[0-9X]")
     shape15 = d.re_full("idc", "[0-9]{15}")
     l2 = (f"SELECT x2.*, CASE WHEN length(idc) = 18 AND {shape18} THEN substr(idc, 1, 17) "
@@ -361,43 +361,51 @@ SELECT h FROM (
    FROM people WHERE birth_n IS NOT NULL AND name_n <> ''
 ) k"""),
     ]
-    # IDs of 15 or 18 bytes are plain ASCII (the common case) and are keyed as they are; only the
-    # others (spaces, full-width digits) go through the cleaning translate().
-    idk = f"CASE WHEN {d.bytelen(raw)} = 18 OR {d.bytelen(raw)} = 15 THEN {raw} ELSE {sql_clean_id(raw)} END"
-    keyed = (f"({d.hkey('idk')} IN (SELECT h FROM k_id) "
-             f"OR {d.hkey('name_raw', 'substr(idk, 15, 4)')} IN (SELECT h FROM k_nm) "
-             f"OR {d.hkey('name_raw', b8)} IN (SELECT h FROM k_nm))")
+    # IDs of 15 or 18 bytes are plain ASCII (the common case) and are keyed as they are in the scan.
+    # The others (spaces, full-width digits: "odd" IDs, a few per cent) are kept aside like dirty
+    # names, cleaned with translate() in ent_cand, on the few rows kept, and keyed then.
+    odd = f"CASE WHEN {d.bytelen(raw)} = 18 OR {d.bytelen(raw)} = 15 THEN 0 ELSE 1 END"
+
+    def name_keyed(name: str, idk: str) -> str:
+        return (f"{d.hkey(name, f'substr({idk}, 15, 4)')} IN (SELECT h FROM k_nm) "
+                f"OR {d.hkey(name, b8.replace('idk', idk))} IN (SELECT h FROM k_nm)")
+
+    keyed = f"({d.hkey(raw)} IN (SELECT h FROM k_id) OR {name_keyed('name_raw', raw)})"
     dirty = f"CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END"
     # the scan carries the columns as they are: they are normalised in ent_cand, on the few rows kept
     wide_cols = "credit_code, enterprise_name, region_code, person_role, share_ratio"
     narrow_cols = "status, person_name AS name_raw, person_id_number AS id_raw"
     raw_cols = f"{narrow_cols}, {row_key} AS row_no" if row_key else f"{wide_cols}, {narrow_cols}"
     w = "w" if row_key else "c"  # the alias the wide columns are read from in ent_cand
-    idk_src = idk.replace(raw, "person_id_number")
     # Enterprise rows carry no birth date, so a row without an ID number can match no one (every
     # comparison in match_steps needs the ID, part of it or a birth date): such rows are dropped in
     # the scan, before any key is computed.
     steps.append(Step("ent_pre", f"""
 SELECT * FROM (
-  SELECT e.*, {keyed} AS keyed, {dirty} AS dirty
-  FROM (SELECT {raw_cols}, {idk_src} AS idk FROM src_enterprises WHERE {active} AND person_id_number <> '') e
-) x WHERE keyed OR dirty = 1""", reads="enterprises"))
+  SELECT e.*, {keyed} AS keyed, {dirty} AS dirty, {odd} AS odd
+  FROM (SELECT {raw_cols} FROM src_enterprises WHERE {active} AND person_id_number <> '') e
+) x WHERE keyed OR dirty = 1 OR odd = 1""", reads="enterprises"))
     steps.append(Step("ent_names", f"""
 SELECT raw, name_n FROM (
   SELECT raw, {d.nname('raw')} AS name_n FROM (SELECT DISTINCT name_raw AS raw FROM ent_pre WHERE dirty = 1) a0) a
 WHERE name_n IN (SELECT name_n FROM pnames)"""))
-    fetch = (f"\nJOIN (SELECT {row_key} AS row_no, {wide_cols} FROM src_enterprises) w ON w.row_no = c.row_no"
+    # a row set aside (dirty name or odd ID) is keyed again with its normalised name (NULL when it is
+    # none of our people's names) and its cleaned ID
+    nm = "CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END"
+    steps.append(Step("ent_kept", f"""
+SELECT c.*, {nm} AS name_n
+FROM (SELECT c0.*, CASE WHEN odd = 1 THEN {sql_clean_id(raw, d.bytelen)} ELSE {raw} END AS idk FROM ent_pre c0) c
+LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw
+WHERE c.keyed
+   OR (c.odd = 1 AND {d.hkey('c.idk')} IN (SELECT h FROM k_id))
+   OR ({nm} IS NOT NULL AND (c.dirty = 1 OR c.odd = 1) AND ({name_keyed(nm, 'c.idk')}))"""))
+    fetch = (f" JOIN (SELECT {row_key} AS row_no, {wide_cols} FROM src_enterprises) w ON w.row_no = c.row_no"
              if row_key else "")
     steps.append(Step("ent_cand", f"""
 SELECT {w}.credit_code, {w}.enterprise_name, trim(coalesce({w}.region_code, '')) AS region_code,
        lower(trim(coalesce(c.status, ''))) AS status, c.name_raw, c.id_raw,
-       lower(trim(coalesce({w}.person_role, ''))) AS person_role, trim({w}.share_ratio) AS share_ratio,
-       CASE WHEN c.dirty = 1 THEN n.name_n ELSE c.name_raw END AS name_n
-FROM ent_pre c LEFT JOIN ent_names n ON c.dirty = 1 AND n.raw = c.name_raw{fetch}
-WHERE c.keyed OR (n.name_n IS NOT NULL AND (
-      {d.hkey('n.name_n', 'substr(c.idk, 15, 4)')} IN (SELECT h FROM k_nm)
-   OR {d.hkey('n.name_n', b8.replace('idk', 'c.idk'))} IN (SELECT h FROM k_nm)))""",
-                      reads="enterprises" if row_key else None))
+       lower(trim(coalesce({w}.person_role, ''))) AS person_role, trim({w}.share_ratio) AS share_ratio, c.name_n
+FROM ent_kept c{fetch}""", reads="enterprises" if row_key else None))
     ent_inner = """
 SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
          ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
