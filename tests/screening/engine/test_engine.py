@@ -89,6 +89,51 @@ def test_name_maybe_dirty_same_on_spark(spark):
     assert sorted(flagged) == sorted(CHANGED_NAMES + SUPERSET_NAMES)
 
 
+def _id_cases() -> list[str]:
+    """Raw ID numbers whose normalisation is easy to get wrong in SQL: dates that do not exist,
+    leap days, legacy numbers, blanks, full-width digits, lower-case x, bad check digits."""
+    out = [data.A, data.X18, data.X18.lower(), " " + data.A[:6] + " " + data.A[6:] + "\u3000",
+           data.A.translate(data.FW), data.A[:6] + data.A[8:17], data.bad_checksum(data.A), mask_id(data.A),
+           "", "12345", "1101011980010100X1"]
+    for birth in ("20000229", "19000229", "19960229", "19970229", "19800431", "19801231", "19801301",
+                  "19800100", "00000101", "19800132"):
+        body = "110101" + birth + "123"
+        out.append(body + check_digit(body))
+    for legacy_birth in ("800229", "840229", "800230"):  # legacy numbers: 19YYMMDD
+        out.append("110101" + legacy_birth + "123")
+    return out
+
+
+def _id_sql(dialect, table: str) -> str:
+    from zhengdun.screening.engine.pipeline import id_features
+
+    return f"SELECT raw, id_n FROM ({id_features(dialect, f'SELECT raw FROM {table}', 'raw')}) f"
+
+
+def test_sql_id_normalisation_agrees_with_normalize_id():
+    import duckdb
+
+    from zhengdun.screening.engine.duck import DuckBackend
+
+    cases = _id_cases()
+    assert normalize_id("110101" + "20000229" + "123" + check_digit("11010120000229123"))  # a real leap day
+    assert normalize_id("110101" + "19000229" + "123" + check_digit("11010119000229123")) is None
+    con = duckdb.connect()
+    con.execute("CREATE TABLE ids (raw VARCHAR)")
+    con.executemany("INSERT INTO ids VALUES (?)", [(c,) for c in cases])
+    got = dict(con.execute(_id_sql(DuckBackend.dialect, "ids")).fetchall())
+    assert got == {c: normalize_id(c) for c in cases}
+
+
+def test_sql_id_normalisation_same_on_spark(spark):
+    from zhengdun.screening.engine.spark import SparkBackend
+
+    cases = _id_cases()
+    spark.createDataFrame([(c,) for c in cases], "raw string").createOrReplaceTempView("ids_t")
+    got = {r[0]: r[1] for r in spark.sql(_id_sql(SparkBackend.dialect, "ids_t")).collect()}
+    assert got == {c: normalize_id(c) for c in cases}
+
+
 # ---------------------------------------------------------------- rules on hand-built data
 
 def test_hand_dataset_exact_hits(hand_result):

@@ -150,7 +150,7 @@ def write_hits(hits: list[Hit], out_path: str) -> None:
     os.makedirs(out_dir, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".hits-", suffix=".csv.tmp", dir=out_dir)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=1 << 20) as fh:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(HIT_COLUMNS)
             for h in hits:
