@@ -12,7 +12,6 @@ from .normalize import normalize_name, sql_str
 from .pipeline import Dialect, Step
 from .readers import check_columns, header
 
-
 ROW_KEY = "zd_row_no"
 
 
