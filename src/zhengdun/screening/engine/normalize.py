@@ -179,12 +179,10 @@ def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
-def sql_clean_id(col: str, bytelen=None) -> str:
-    """SQL for normalize_id's character cleaning. With ``bytelen`` (the dialect's byte-length
-    function) blanks are removed with replace() first and translate(), slow in DuckDB, runs only on
-    what is still not ASCII after that (full-width digits); the result is the same."""
-    if bytelen is None:
-        return f"upper(translate(coalesce({col}, ''), {sql_str(ID_FROM)}, {sql_str(ID_TO)}))"
+def sql_clean_id(col: str, bytelen) -> str:
+    """SQL for normalize_id's character cleaning; ``bytelen`` renders the dialect's byte length.
+    Blanks are removed with replace() first, and translate() (slow in DuckDB) runs only on what is
+    still not ASCII after that (full-width digits): the same result as translating everything."""
     s1 = f"replace(replace(replace(coalesce({col}, ''), ' ', ''), chr(9), ''), {sql_str(chr(0x3000))}, '')"
     return (f"CASE WHEN {bytelen(s1)} = length({s1}) THEN upper({s1}) "
             f"ELSE upper(translate({s1}, {sql_str(ID_FROM)}, {sql_str(ID_TO)})) END")

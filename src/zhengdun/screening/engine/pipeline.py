@@ -328,15 +328,15 @@ def enterprise_candidate_steps(d: Dialect, active_values: list[str] | None = Non
                                row_key: str | None = None) -> list[Step]:
     """The one pass over the (20M-row) enterprise registry: keep only rows that can match anyone.
 
-    A row goes on when its ID number (cleaned only where its byte length says it needs it) is one
-    of our people's ID variants, or when its raw name together with the ID's last four characters
-    or its birth-date digits is one of our people's (normalised name, key) pairs: the blocking keys
-    of every fuzzy comparison in ``match_steps``. Keys are 64-bit hashes, so each probe is one hash
-    look-up; a collision only lets an extra row through, which the exact comparisons later drop.
-    Only active enterprises count for the rules, so others are dropped first. A name that
-    normalisation may change (traditional, full-width, dot, space or lower-case characters: a
-    small minority) cannot be keyed raw; such rows are kept aside, normalised afterwards and keyed
-    then (``ent_dirty`` -> ``ent_cand``).
+    A row goes on when its ID number, as it is, is one of our people's ID variants, or when its raw
+    name together with the ID's last four characters or its birth date (YYMMDD) is one of our
+    people's (normalised name, key) pairs: the blocking keys of every fuzzy comparison in
+    ``match_steps``. Keys are 64-bit hashes, so each probe is one hash look-up; a collision only
+    lets an extra row through, which the exact comparisons later drop. Only active enterprises
+    count for the rules, so others are dropped first. A name that normalisation may change
+    (traditional, full-width, dot, space or lower-case characters) or an ID that is not 15 or 18
+    bytes (blanks, full-width digits) cannot be keyed raw; such rows (a small minority) are kept
+    aside, cleaned and normalised afterwards and keyed then (``ent_names`` -> ``ent_kept``).
 
     ``row_key``: a column of src_enterprises numbering its rows (Parquet's file_row_number). With
     it the pass reads only the three columns it tests, and ``ent_cand`` fetches the other five for
@@ -376,7 +376,7 @@ SELECT h FROM (
     ]
     # IDs of 15 or 18 bytes are plain ASCII (the common case) and are keyed as they are in the scan.
     # The others (spaces, full-width digits: "odd" IDs, a few per cent) are kept aside like dirty
-    # names, cleaned with translate() in ent_cand, on the few rows kept, and keyed then.
+    # names and cleaned in ent_kept, on the few rows kept, and keyed then.
     odd = f"CASE WHEN {d.bytelen(raw)} = 18 OR {d.bytelen(raw)} = 15 THEN 0 ELSE 1 END"
 
     def name_keyed(name: str, idk: str) -> str:
@@ -385,7 +385,8 @@ SELECT h FROM (
 
     keyed = f"({d.hkey(raw)} IN (SELECT h FROM k_id) OR {name_keyed('name_raw', raw)})"
     dirty = f"CASE WHEN name_raw IS NOT NULL AND {d.name_maybe_dirty('name_raw')} THEN 1 ELSE 0 END"
-    # the scan carries the columns as they are: they are normalised in ent_cand, on the few rows kept
+    # the scan carries the columns as they are: they are trimmed and lower-cased in ent_cand, on the
+    # few rows kept
     wide_cols = "credit_code, enterprise_name, region_code, person_role, share_ratio"
     narrow_cols = "status, person_name AS name_raw, person_id_number AS id_raw"
     raw_cols = f"{narrow_cols}, {row_key} AS row_no" if row_key else f"{wide_cols}, {narrow_cols}"
