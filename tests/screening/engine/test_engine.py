@@ -195,6 +195,15 @@ def test_parquet_input_same_as_csv(tmp_path, hand_result):
     assert screen(d, as_of=AS_OF).hits == hand_result.hits
 
 
+def _generated_parquet(tmp_path, *, seed: int) -> str:
+    """A generated tiny data set in Parquet (every corruption kind); returns its folder."""
+    from zhengdun.screening.engine.generate import generate
+
+    d = str(tmp_path / "tiny")
+    generate(d, "tiny", formats=("parquet",), seed=seed, as_of=AS_OF)
+    return os.path.join(d, "parquet") if os.path.isdir(os.path.join(d, "parquet")) else d
+
+
 def _screen_with_backend(d, **kw):
     from zhengdun.screening.engine.duck import DuckBackend
 
@@ -209,11 +218,8 @@ def test_parquet_pass_fetches_wide_columns_by_row_number(tmp_path, monkeypatch):
     """From Parquet the enterprise pass reads three columns and fetches the other five by row
     number; the hits are exactly those of the one-pass plan (generated data, every corruption)."""
     from zhengdun.screening.engine.duck import DuckBackend
-    from zhengdun.screening.engine.generate import generate
 
-    d = str(tmp_path / "tiny")
-    generate(d, "tiny", formats=("parquet",), seed=7, as_of=AS_OF)
-    pq = os.path.join(d, "parquet") if os.path.isdir(os.path.join(d, "parquet")) else d
+    pq = _generated_parquet(tmp_path, seed=7)
     steps = []
     be, two_phase = _screen_with_backend(pq, progress=lambda stage, *a, **k: steps.append(stage))
     assert be.row_key("enterprises") == "zd_row_no"
@@ -396,12 +402,9 @@ def test_spark_equals_duckdb(spark, hand_dir, hand_result):
 def test_spark_equals_duckdb_on_generated_parquet(spark, tmp_path):
     """Generated data (every corruption kind, Parquet input): both engines give the same hits,
     evidence and scores included."""
-    from zhengdun.screening.engine.generate import generate
     from zhengdun.screening.engine.spark import SparkBackend
 
-    d = str(tmp_path / "tiny")
-    generate(d, "tiny", formats=("parquet",), seed=5, as_of=datetime.date(2026, 1, 1))
-    pq = os.path.join(d, "parquet") if os.path.isdir(os.path.join(d, "parquet")) else d
+    pq = _generated_parquet(tmp_path, seed=5)
     duck = screen(pq, as_of=datetime.date(2026, 1, 1))
     sp = screen(pq, as_of=datetime.date(2026, 1, 1), engine="spark", backend=SparkBackend(spark=spark))
     assert len(duck.hits) >= 30 and {h.match for h in duck.hits} == {"id", "fuzzy"}

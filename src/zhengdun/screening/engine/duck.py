@@ -77,7 +77,7 @@ class DuckBackend:
     # -- sources
     def register_source(self, stem: str, path: str) -> None:
         name = os.path.basename(path)
-        cols = self._parquet_columns(path, name) if path.endswith(".parquet") else header(path)
+        cols = header(path, self.con)
         check_columns(stem, path, cols)
         want = FILES[stem]
         p = _lit(path)
@@ -107,13 +107,6 @@ class DuckBackend:
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
         except self.duckdb.Error as exc:
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
-
-    def _parquet_columns(self, path: str, name: str) -> list[str]:
-        # read by DuckDB: importing pyarrow here would wait for the warm-up thread's imports
-        try:
-            return [r[0] for r in self.con.execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(path)})").fetchall()]
-        except self.duckdb.Error as exc:
-            raise ScreeningInputError(f"{name}: cannot read Parquet file: {_first_line(exc)}", file=name)
 
     def row_key(self, stem: str) -> str | None:
         """The column numbering the rows of src_<stem>, where its reader has one (Parquet)."""

@@ -216,10 +216,7 @@ def _real_birth_date(id17n: str, idiv) -> str:
 
 def id_features(d: Dialect, inner: str, raw: str) -> str:
     """Wrap ``inner`` (a SELECT) adding: idc, id_n, id_kind, m_head, m_tail, m_vis, id_birth."""
-    # fast path: IDs of plain ASCII without blanks (the vast majority) need only upper(); for them
-    # the cleaning translate() (slow in DuckDB) would give the same result
-    fast = (f"({d.bytelen(raw)} = length({raw}) AND instr({raw}, ' ') = 0 AND instr({raw}, chr(9)) = 0)")
-    l1 = f"SELECT x1.*, CASE WHEN {fast} THEN upper({raw}) ELSE {sql_clean_id(raw, d.bytelen)} END AS idc FROM ({inner}) x1"
+    l1 = f"SELECT x1.*, {sql_clean_id(raw, d.bytelen)} AS idc FROM ({inner}) x1"
     shape18 = d.re_full("idc", "[0-9]{17}[0-9X]")
     shape15 = d.re_full("idc", "[0-9]{15}")
     l2 = (f"SELECT x2.*, CASE WHEN length(idc) = 18 AND {shape18} THEN substr(idc, 1, 17) "

@@ -1,4 +1,4 @@
-"""Header inspection shared by the backends (no database needed)."""
+"""Header inspection shared by the backends and the platform (Parquet schemas read by a throw-away DuckDB connection)."""
 
 from __future__ import annotations
 
@@ -42,18 +42,27 @@ def check_utf8(path: str, chunk: int = 1 << 22) -> None:
             offset += len(block)
 
 
-def parquet_header(path: str) -> list[str]:
-    import pyarrow.parquet as pq
+def parquet_header(path: str, con=None) -> list[str]:
+    """Column names of a Parquet file, read by DuckDB on ``con`` (the run's connection) or on a
+    throw-away one. (Importing pyarrow here would wait for the engine's warm-up thread.)"""
+    import duckdb
 
     name = os.path.basename(path)
+    lit = "'" + path.replace("'", "''") + "'"
+    own = con is None
+    con = duckdb.connect() if own else con
     try:
-        return list(pq.read_schema(path).names)
-    except Exception as exc:  # noqa: BLE001 - any pyarrow error means unreadable
-        raise ScreeningInputError(f"{name}: cannot read Parquet file: {exc}", file=name)
+        return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({lit})").fetchall()]
+    except duckdb.Error as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ScreeningInputError(f"{name}: cannot read Parquet file: {first}", file=name)
+    finally:
+        if own:
+            con.close()
 
 
-def header(path: str) -> list[str]:
-    return parquet_header(path) if path.endswith(".parquet") else csv_header(path)
+def header(path: str, con=None) -> list[str]:
+    return parquet_header(path, con) if path.endswith(".parquet") else csv_header(path)
 
 
 def check_columns(stem: str, path: str, cols: list[str]) -> None:
