@@ -118,8 +118,8 @@ def add_score_args(p) -> None:
     p.add_argument("hits")
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m zhengdun.screening.engine",
+def main(argv: list[str] | None = None, prog: str = "python -m zhengdun.screening.engine") -> int:
+    ap = argparse.ArgumentParser(prog=prog,
                                  description="Conflict-of-interest screening engine (no Django needed)")
     sub = ap.add_subparsers(dest="cmd", required=True)
     add_screen_args(sub.add_parser("screen", help="screen a data folder and write hits.csv"))
