@@ -33,6 +33,9 @@ class DuckDialect(Dialect):
     def hkey(self, *exprs: str) -> str:
         return f"hash({', '.join(exprs)})"
 
+    def row_id(self) -> str:
+        return "rowid"
+
 
 def _warm_up() -> None:
     # imported here, while DuckDB reads the files, so that the first name normalisation does not

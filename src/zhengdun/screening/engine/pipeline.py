@@ -87,6 +87,10 @@ class Dialect:
         """A 64-bit hash of the values: the blocking keys are probed as integers."""
         raise NotImplementedError
 
+    def row_id(self) -> str:
+        """A unique integer per row of the (materialised) table selected from: the people's key."""
+        raise NotImplementedError
+
     def name_maybe_dirty(self, expr: str) -> str:
         """True for every name that normalisation may change (a superset): any character that is
         not 3 bytes long in UTF-8 (ASCII letters and spaces, Latin and other scripts, the middle
@@ -417,10 +421,8 @@ SELECT {w}.credit_code, {w}.enterprise_name, trim(coalesce({w}.region_code, ''))
        lower(trim(coalesce(c.status, ''))) AS status, c.name_raw, c.id_raw,
        lower(trim(coalesce({w}.person_role, ''))) AS person_role, trim({w}.share_ratio) AS share_ratio, c.name_n
 FROM ent_kept c{fetch}""", reads="enterprises" if row_key else None))
-    ent_inner = """
-SELECT credit_code || '#' || cast(row_number() OVER (PARTITION BY credit_code
-         ORDER BY person_role, name_raw, id_raw, share_ratio, region_code, status) AS STRING) AS rec, c.*
-FROM ent_cand c"""
+    # rec: the row's number in ent_cand (an integer key that never leaves the run, like people's pid)
+    ent_inner = f"SELECT {d.row_id()} AS rec, c.* FROM ent_cand c"
     steps.append(Step("ent", f"""
 SELECT f.*, id_birth AS reg_birth, nullif(region_code, '') AS region
 FROM ({id_features(d, ent_inner, 'id_raw')}) f"""))
@@ -456,13 +458,14 @@ SELECT officer_id, lower(trim(relation)) AS subject, name AS name_raw, id_number
 SELECT raw, {d.nname('raw')} AS name_n FROM (
   SELECT DISTINCT name AS raw FROM src_roster WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}
   UNION SELECT DISTINCT name AS raw FROM src_relatives WHERE name IS NOT NULL AND {d.name_maybe_dirty('name')}) a"""))
+    # pid: the row's number in people_src (an integer key, free to compute and cheap to join on; it
+    # never leaves the run). Only the columns later steps read are kept.
     steps.append(Step("people", f"""
-SELECT concat_ws('#', officer_id, subject, coalesce(name_raw, ''), coalesce(id_raw, ''), coalesce(birth_raw, ''))
-         AS pid,
-       f.officer_id, f.subject, f.name_raw, f.id_raw, f.birth_raw, f.idc, f.id_n, f.id_kind, f.id_birth,
+SELECT f.pid, f.officer_id, f.subject, f.name_raw, f.idc, f.id_n,
        CASE WHEN f.name_raw IS NULL THEN '' WHEN nm.raw IS NOT NULL THEN nm.name_n ELSE f.name_raw END AS name_n,
        coalesce(birth_raw, id_birth) AS birth_n
-FROM ({id_features(d, 'SELECT * FROM people_src', 'id_raw')}) f LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
+FROM ({id_features(d, f'SELECT {d.row_id()} AS pid, * FROM people_src', 'id_raw')}) f
+LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
     steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
     for file in sorted(summarised_files(d, present)):
         steps.append(summary_step(file))

@@ -33,6 +33,10 @@ class SparkDialect(Dialect):
     def hkey(self, *exprs: str) -> str:
         return f"xxhash64({', '.join(exprs)})"
 
+    def row_id(self) -> str:
+        # computed once: every step is checkpointed before the next reads it
+        return "monotonically_increasing_id()"
+
 
 def get_session(master: str | None = None):
     from pyspark.sql import SparkSession
