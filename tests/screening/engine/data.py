@@ -47,6 +47,7 @@ RELATIVES = [
     ("O1", "child", "张小明", "", "2005-01-01"),
     ("O2", "parent", "李老", C, ""),
     ("O2", "sibling", "李兵", mk("11010119780707001"), ""),
+    ("O2", "child", "李小雨", "", ""),       # declared with neither ID nor birth date
 ]
 ENTERPRISES = [
     ("credit_code", "enterprise_name", "region_code", "status", "person_name", "person_id_number", "person_role",
@@ -77,6 +78,10 @@ LAWYERS = [
     ("L6", "张小明", "", "2006-02-02", "己律所", "110101", "practising"),   # same name, other birth date
     ("L7", "刘芳", B, "", "庚律所", "320101", "practising"),                 # spouse outside jurisdiction
     ("L8", "刘芳", B, "", "辛律所", "110108", "suspended"),                  # spouse, suspended
+    ("L9", "李小雨", mk("11010120000303002"), "", "壬律所", "110101", "practising"),  # O2's child? name only
+    ("L10", "李兵", "", "1980-01-01", "癸律所", "110101", "practising"),    # O2's sibling's name, other birth date
+    ("L11", "李兵", mk("11010119790909003"), "", "子律所", "110101", "practising"),  # same name, other valid ID
+    ("L12", "李娜", "", "", "丑律所", "110101", "practising"),               # O2's own name, nothing else
 ]
 CASES = [
     ("case_id", "handler_officer_id", "lawyer_license_no"),
@@ -85,6 +90,11 @@ CASES = [
     ("C3", "O1", "L3"),   # not O1's relative
     ("C4", "O1", "L7"),   # spouse (any firm) represented: hit
     ("C5", "O3", "L2"),   # O3 himself, departed: not case_conflict
+    ("C6", "O2", "L9"),   # O2's child by name only, on O2's own case: hit (fuzzy, name + case)
+    ("C7", "O1", "L9"),   # the same lawyer on another officer's case: no hit
+    ("C8", "O2", "L10"),  # birth dates disagree: no hit
+    ("C9", "O2", "L11"),  # ID numbers disagree: no hit
+    ("C10", "O2", "L12"), # the officer's own name: case_conflict is about relatives
 ]
 
 # (rule, officer_id, subject, registry, record_key, match)
@@ -98,6 +108,7 @@ EXPECTED = {
     ("case_conflict", "O1", "child", "cases", "C1", "fuzzy"),
     ("case_conflict", "O2", "parent", "cases", "C2", "id"),
     ("case_conflict", "O1", "spouse", "cases", "C4", "id"),
+    ("case_conflict", "O2", "child", "cases", "C6", "fuzzy"),
     ("departed_lawyer", "O3", "officer", "lawyers", "L2", "id"),
 }
 AS_OF = "2026-01-01"

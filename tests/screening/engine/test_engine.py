@@ -162,13 +162,20 @@ def test_scores_and_evidence(hand_result):
     assert "规范化" in e02.evidence and "1101" in e02.evidence
     l2 = by[("departed_lawyer", "O3", "L2")]
     assert "15位旧号" in l2.evidence and "2025-06-01" in l2.evidence
+    assert "申报信息无有效身份证号" in l1.evidence  # the child declared a birth date only
+    c6 = by[("case_conflict", "O2", "C6")]
+    assert c6.match == "fuzzy" and c6.score == 0.85
+    assert "仅姓名可比对(申报信息无有效身份证号和出生日期)" in c6.evidence and "须人工核实" in c6.evidence
 
 
 def test_same_name_strangers_and_decoys_not_matched(hand_result):
     records = {h.record_key for h in hand_result.hits}
     # masked stranger, no-ID namesake, stranger with valid ID, stranger 刘芳, outside jurisdiction,
-    # revoked/cancelled, departed officer's business, sibling, other-birth-date lawyer, suspended lawyer
-    for rk in ("E03", "E04", "E05", "E06", "E07", "E08", "E09", "E12", "E14", "L3", "L4", "L5", "L6", "L7", "L8"):
+    # revoked/cancelled, departed officer's business, sibling, other-birth-date lawyer, suspended lawyer;
+    # name only: outside a case (L9), on another officer's case (C7), birth date or ID disagreeing
+    # (C8, C9), the officer's own name (C10)
+    for rk in ("E03", "E04", "E05", "E06", "E07", "E08", "E09", "E12", "E14", "L3", "L4", "L5", "L6", "L7", "L8",
+               "L9", "L10", "L11", "L12", "C7", "C8", "C9", "C10"):
         assert rk not in records, rk
 
 

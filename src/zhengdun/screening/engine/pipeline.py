@@ -37,6 +37,11 @@ THRESHOLD = 0.85    # name alone (0.5) or name + region (0.65) is never enough
 # plausible birth dates, n = 12,000 means roughly half a stranger per real person expected to
 # share name and birth date; from n ~ 6,000 name + birth date alone falls below THRESHOLD.
 TF_ROWS = 12000
+# case_conflict only: a relative and a lawyer on one of the officer's own cases with the same
+# normalised name, where neither ID number nor birth date can be compared (one side has neither).
+# The case link itself is the further evidence: 1 - 0.5 * (1 - W_CASE) = THRESHOLD. Anything that
+# can be compared and disagrees, or is already a match, keeps the pair out.
+W_CASE = 0.7
 
 
 def fuzzy_score(idev: int, birth: bool, region: bool) -> float:
@@ -276,7 +281,8 @@ SELECT q.pid, q.rec,
   CASE WHEN r.region IS NOT NULL AND p.id_n IS NOT NULL AND r.region = substr(p.id_n, 1, 6) THEN 1 ELSE 0 END
        AS region_ok,
   CASE WHEN r.id_kind = 'valid' AND p.id_n IS NOT NULL AND r.id_n <> p.id_n THEN 1 ELSE 0 END AS id_conflict,
-  r.m_vis, r.id_kind, CASE WHEN p.name_raw = r.name_raw THEN 1 ELSE 0 END AS name_exact, p.name_n
+  r.m_vis, r.id_kind, CASE WHEN p.name_raw = r.name_raw THEN 1 ELSE 0 END AS name_exact, p.name_n,
+  CASE WHEN p.id_n IS NULL THEN 1 ELSE 0 END AS p_noid
 FROM {p_reg} q JOIN people p ON p.pid = q.pid JOIN {reg} r ON r.rec = q.rec
 """
     idev = ("CASE WHEN mask_st = 1 AND m_vis >= 10 THEN 2 WHEN mask_st = 1 AND m_vis >= 6 THEN 1 "
@@ -307,6 +313,9 @@ SELECT s2.* FROM (
     ev_fuzzy = ("concat_ws('; ', CASE WHEN name_exact = 1 THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END, "
                 "CASE WHEN mask_st = 1 THEN '脱敏身份证可见' || cast(m_vis AS STRING) || '位一致' END, "
                 "CASE WHEN ham IS NOT NULL THEN '登记身份证号校验失败, 与申报号码仅差' || cast(ham AS STRING) || '位' END, "
+                "CASE WHEN idev = 0 AND p_noid = 1 THEN '申报信息无有效身份证号' "
+                "WHEN idev = 0 AND id_kind = 'empty' THEN '登记记录无身份证号' "
+                "WHEN idev = 0 AND id_kind = 'masked' THEN '登记身份证号脱敏, 可见位数不足' END, "
                 "CASE WHEN birth_st = 1 THEN '出生日期一致' END, "
                 "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END, "
                 "CASE WHEN idev = 0 THEN '登记库同名记录 ' || cast(name_rows AS STRING) || ' 条' END)")
@@ -321,6 +330,25 @@ SELECT pid, rec, 'fuzzy' AS mt, score, {ev_fuzzy} AS ev_id FROM {reg}_scored
 """
     return [Step(p_reg, pairs), Step(f"{reg}_feat", feat), Step(f"{reg}_freq", freq), Step(f"{reg}_scored", scored),
             Step(f"{reg}_m", matches)]
+
+
+def case_name_matches() -> str:
+    """case_conflict's name-only tier (see W_CASE): (pid, rec, mt, score, ev_id) like law_m, for a
+    relative of the case's handler and a lawyer on the case whose names agree and who have nothing
+    else to compare; pairs already in law_m are left out."""
+    score = round(1 - 0.5 * (1 - W_CASE), 3)
+    return f"""
+SELECT DISTINCT p.pid, l.rec, 'fuzzy' AS mt, CAST({score} AS DOUBLE) AS score,
+  CASE WHEN p.name_raw = l.name_raw THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END
+  || '; 仅姓名可比对(' || CASE WHEN p.id_n IS NULL AND p.birth_n IS NULL THEN '申报信息无有效身份证号和出生日期'
+                             ELSE '律师登记信息无身份证号和出生日期' END
+  || '), 该律师代理了本人承办的案件, 须人工核实' AS ev_id
+FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
+JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
+LEFT JOIN law_m m ON m.pid = p.pid AND m.rec = l.rec
+WHERE m.pid IS NULL AND p.subject <> 'officer' AND p.name_n <> ''
+  AND NOT (p.birth_n IS NOT NULL AND l.reg_birth IS NOT NULL)
+  AND NOT (p.id_n IS NOT NULL AND l.id_kind <> 'empty')"""
 
 
 # ------------------------------------------------------------------ enterprise candidates
@@ -486,6 +514,8 @@ SELECT f.*, {d.nname('name_raw')} AS name_n, coalesce(birth_raw, id_birth) AS re
        nullif(firm_region_code, '') AS region
 FROM ({id_features(d, law_inner, 'id_raw')}) f"""))
         steps += match_steps(d, "law", "src_lawyers", "name")
+        if "case_conflict" in rules and "cases" in present:
+            steps.append(Step("law_case_names", case_name_matches()))
 
     rel_cn = ("CASE p.subject WHEN 'spouse' THEN '配偶' WHEN 'child' THEN '子女' WHEN 'child_spouse' THEN '子女配偶' "
               "WHEN 'parent' THEN '父母' WHEN 'sibling' THEN '兄弟姐妹' ELSE p.subject END")
@@ -527,7 +557,8 @@ WHERE p.subject IN {_in(CLOSE_RELATIONS)} AND o.status = 'serving' AND l.status 
 SELECT 'case_conflict' AS rule, o.officer_id, p.subject, p.name_raw AS subject_name,
        'cases' AS registry, c.case_id AS record_key, m.mt, m.score,
        m.ev_id || '; 承办案件的代理律师(执业证号 ' || l.license_no || ')为其' || {rel_cn} AS evidence
-FROM law_m m JOIN people p ON p.pid = m.pid JOIN law l ON l.rec = m.rec
+FROM (SELECT * FROM law_m UNION ALL SELECT * FROM law_case_names) m
+JOIN people p ON p.pid = m.pid JOIN law l ON l.rec = m.rec
 JOIN src_cases c ON c.lawyer_license_no = l.license_no
 JOIN officers o ON o.officer_id = c.handler_officer_id AND o.officer_id = p.officer_id
 WHERE p.subject <> 'officer' AND o.status = 'serving'""")
