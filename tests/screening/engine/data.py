@@ -48,6 +48,7 @@ RELATIVES = [
     ("O2", "parent", "李老", C, ""),
     ("O2", "sibling", "李兵", mk("11010119780707001"), ""),
     ("O2", "child", "李小雨", "", ""),       # declared with neither ID nor birth date
+    ("O2", "spouse", "王丽", "", "1976-06-06"),  # declared with a birth date only
 ]
 ENTERPRISES = [
     ("credit_code", "enterprise_name", "region_code", "status", "person_name", "person_id_number", "person_role",
@@ -67,6 +68,9 @@ ENTERPRISES = [
     ("E12", "丑公司", "110101", "active", "李兵", mk("11010119780707001"), "legal_rep", "", "x"),  # sibling: no rule
     ("E13", "寅公司", "110101", "active", "张伟", bad_checksum(A), "manager", "", "x"),  # typo, 1 digit off
     ("E14", "卯公司", "110101", "cancelled", "刘芳", B, "manager", "", "x"),        # cancelled
+    # O1's child (birth date only) against numbers failing their checksum: the birth date they show
+    ("E15", "辰公司", "110101", "active", "张小明", bad_checksum(mk("11010120050101005")), "director", "", "x"),
+    ("E16", "巳公司", "110101", "active", "张小明", bad_checksum(mk("11010120050102005")), "director", "", "x"),
 ]
 LAWYERS = [
     ("license_no", "name", "id_number", "birth_date", "firm_name", "firm_region_code", "status"),
@@ -82,6 +86,7 @@ LAWYERS = [
     ("L10", "李兵", "", "1980-01-01", "癸律所", "110101", "practising"),    # O2's sibling's name, other birth date
     ("L11", "李兵", mk("11010119790909003"), "", "子律所", "110101", "practising"),  # same name, other valid ID
     ("L12", "李娜", "", "", "丑律所", "110101", "practising"),               # O2's own name, nothing else
+    ("L13", "王丽", mask_id(mk("11010119760606004")), "", "寅律所", "110101", "practising"),  # masked, no birth
 ]
 CASES = [
     ("case_id", "handler_officer_id", "lawyer_license_no"),
@@ -95,6 +100,7 @@ CASES = [
     ("C8", "O2", "L10"),  # birth dates disagree: no hit
     ("C9", "O2", "L11"),  # ID numbers disagree: no hit
     ("C10", "O2", "L12"), # the officer's own name: case_conflict is about relatives
+    ("C11", "O2", "L13"), # O2's spouse by name only (masked ID hides the birth date): hit
 ]
 
 # (rule, officer_id, subject, registry, record_key, match)
@@ -104,11 +110,13 @@ EXPECTED = {
     ("officer_business", "O1", "officer", "enterprises", "E13", "fuzzy"),
     ("officer_business", "O7", "officer", "enterprises", "E11", "id"),
     ("relative_business", "O1", "spouse", "enterprises", "E02", "id"),
+    ("relative_business", "O1", "child", "enterprises", "E15", "fuzzy"),
     ("relative_lawyer", "O1", "child", "lawyers", "L1", "fuzzy"),
     ("case_conflict", "O1", "child", "cases", "C1", "fuzzy"),
     ("case_conflict", "O2", "parent", "cases", "C2", "id"),
     ("case_conflict", "O1", "spouse", "cases", "C4", "id"),
     ("case_conflict", "O2", "child", "cases", "C6", "fuzzy"),
+    ("case_conflict", "O2", "spouse", "cases", "C11", "fuzzy"),
     ("departed_lawyer", "O3", "officer", "lawyers", "L2", "id"),
 }
 AS_OF = "2026-01-01"

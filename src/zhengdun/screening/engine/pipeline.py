@@ -224,7 +224,8 @@ def _real_birth_date(id17n: str, idiv) -> str:
 
 
 def id_features(d: Dialect, inner: str, raw: str) -> str:
-    """Wrap ``inner`` (a SELECT) adding: idc, id_n, id_kind, m_head, m_tail, m_vis, id_birth."""
+    """Wrap ``inner`` (a SELECT) adding: idc, id_n, id_kind, m_head, m_tail, m_vis, id_birth,
+    inv_birth (the birth date shown by a number that fails its checksum)."""
     l1 = f"SELECT x1.*, {sql_clean_id(raw, d.bytelen)} AS idc FROM ({inner}) x1"
     shape18 = d.re_full("idc", "[0-9]{17}[0-9X]")
     shape15 = d.re_full("idc", "[0-9]{15}")
@@ -238,7 +239,12 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
     l5 = (f"SELECT x5.*, CASE WHEN id_n IS NOT NULL THEN 'valid' WHEN idc = '' THEN 'empty' "
           f"WHEN instr(idc, '*') > 0 THEN 'masked' ELSE 'invalid' END AS id_kind, "
           f"CASE WHEN id_n IS NOT NULL THEN substr(id_n, 7, 4) || '-' || substr(id_n, 11, 2) || '-' || "
-          f"substr(id_n, 13, 2) END AS id_birth FROM ({l4}) x5")
+          f"substr(id_n, 13, 2) END AS id_birth, "
+          # an 18-character number that fails only its checksum still shows a birth date; it is used
+          # only where our side has no ID number to compare it with (see match_steps)
+          f"CASE WHEN id_n IS NULL AND length(idc) = 18 AND id17 IS NOT NULL AND "
+          f"{_real_birth_date('id17n', d.idiv)} THEN substr(idc, 7, 4) || '-' || substr(idc, 11, 2) || '-' || "
+          f"substr(idc, 13, 2) END AS inv_birth FROM ({l4}) x5")
     l6 = (f"SELECT x6.*, "
           f"CASE WHEN id_kind = 'masked' THEN substr(idc, 1, instr(idc, '*') - 1) END AS m_head, "
           f"CASE WHEN id_kind = 'masked' THEN reverse(substr(reverse(idc), 1, instr(reverse(idc), '*') - 1)) "
@@ -250,7 +256,7 @@ def id_features(d: Dialect, inner: str, raw: str) -> str:
 
 def match_steps(d: Dialect, reg: str, src: str, src_name: str) -> list[Step]:
     """People <-> registry identity matches. ``reg`` is a table with rec, name_raw, name_n,
-    idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, region; ``src``.``src_name`` the
+    idc, id_n, id_kind, m_head, m_tail, m_vis, reg_birth, inv_birth, region; ``src``.``src_name`` the
     registry's raw name column (for name frequencies). Produces ``{reg}_m``
     (pid, rec, mt, score, ev_id)."""
     p_reg = f"{reg}_pairs"
@@ -267,6 +273,9 @@ SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND substr
 UNION
 SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND p.birth_n = r.reg_birth
  WHERE NOT (r.id_kind = 'valid' AND p.id_n IS NOT NULL)
+UNION
+SELECT p.pid, r.rec FROM people p JOIN {reg} r ON p.name_n = r.name_n AND p.birth_n = r.inv_birth
+ WHERE p.id_n IS NULL AND r.reg_birth IS NULL
 """
     feat = f"""
 SELECT q.pid, q.rec,
@@ -277,7 +286,10 @@ SELECT q.pid, q.rec,
   CASE WHEN r.id_kind = 'invalid' AND length(r.idc) = 18 AND p.id_n IS NOT NULL
        THEN {sql_hamming18('p.id_n', 'r.idc')} END AS ham,
   CASE WHEN r.reg_birth IS NOT NULL AND p.birth_n IS NOT NULL THEN
-       CASE WHEN r.reg_birth = p.birth_n THEN 1 ELSE -1 END ELSE 0 END AS birth_st,
+       CASE WHEN r.reg_birth = p.birth_n THEN 1 ELSE -1 END
+       WHEN r.inv_birth IS NOT NULL AND p.birth_n IS NOT NULL AND p.id_n IS NULL THEN
+       CASE WHEN r.inv_birth = p.birth_n THEN 1 ELSE -1 END ELSE 0 END AS birth_st,
+  CASE WHEN r.reg_birth IS NULL AND r.inv_birth IS NOT NULL AND p.id_n IS NULL THEN 1 ELSE 0 END AS birth_inv,
   CASE WHEN r.region IS NOT NULL AND p.id_n IS NOT NULL AND r.region = substr(p.id_n, 1, 6) THEN 1 ELSE 0 END
        AS region_ok,
   CASE WHEN r.id_kind = 'valid' AND p.id_n IS NOT NULL AND r.id_n <> p.id_n THEN 1 ELSE 0 END AS id_conflict,
@@ -316,7 +328,8 @@ SELECT s2.* FROM (
                 "CASE WHEN idev = 0 AND p_noid = 1 THEN '申报信息无有效身份证号' "
                 "WHEN idev = 0 AND id_kind = 'empty' THEN '登记记录无身份证号' "
                 "WHEN idev = 0 AND id_kind = 'masked' THEN '登记身份证号脱敏, 可见位数不足' END, "
-                "CASE WHEN birth_st = 1 THEN '出生日期一致' END, "
+                "CASE WHEN birth_st = 1 AND birth_inv = 1 THEN '出生日期与登记身份证号(校验失败)所含日期一致' "
+                "WHEN birth_st = 1 THEN '出生日期一致' END, "
                 "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END, "
                 "CASE WHEN idev = 0 THEN '登记库同名记录 ' || cast(name_rows AS STRING) || ' 条' END)")
     matches = f"""
@@ -341,7 +354,9 @@ def case_name_matches() -> str:
 SELECT DISTINCT p.pid, l.rec, 'fuzzy' AS mt, CAST({score} AS DOUBLE) AS score,
   CASE WHEN p.name_raw = l.name_raw THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END
   || '; 仅姓名可比对(' || CASE WHEN p.id_n IS NULL AND p.birth_n IS NULL THEN '申报信息无有效身份证号和出生日期'
-                             ELSE '律师登记信息无身份证号和出生日期' END
+                             WHEN l.id_kind = 'empty' THEN '律师登记信息无身份证号和出生日期'
+                             WHEN l.id_kind = 'masked' THEN '申报信息无有效身份证号, 律师登记身份证号脱敏且无出生日期'
+                             ELSE '申报信息无有效身份证号, 律师登记身份证号校验失败且无出生日期' END
   || '), 该律师代理了本人承办的案件, 须人工核实' AS ev_id
 FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
 JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
