@@ -49,6 +49,8 @@ RELATIVES = [
     ("O2", "sibling", "李兵", mk("11010119780707001"), ""),
     ("O2", "child", "李小雨", "", ""),       # declared with neither ID nor birth date
     ("O2", "spouse", "王丽", "", "1976-06-06"),  # declared with a birth date only
+    ("O2", "sibling", "刘芳", "", ""),       # the name of O1's spouse, nothing else
+    ("O2", "child", "李大雨", bad_checksum(mk("11010119990101005")), ""),  # a number failing its checksum
 ]
 ENTERPRISES = [
     ("credit_code", "enterprise_name", "region_code", "status", "person_name", "person_id_number", "person_role",
@@ -87,6 +89,9 @@ LAWYERS = [
     ("L11", "李兵", mk("11010119790909003"), "", "子律所", "110101", "practising"),  # same name, other valid ID
     ("L12", "李娜", "", "", "丑律所", "110101", "practising"),               # O2's own name, nothing else
     ("L13", "王丽", mask_id(mk("11010119760606004")), "", "寅律所", "110101", "practising"),  # masked, no birth
+    ("L14", "王丽", bad_checksum(mk("11010119600101004")), "", "卯律所", "110101", "practising"),  # shows 1960
+    ("L11", "李兵", "", "", "子律所", "110101", "practising"),               # L11's second row: nothing
+    ("L15", "李大雨", mk("11010119600202006"), "", "辰律所", "110101", "practising"),  # both have numbers
 ]
 CASES = [
     ("case_id", "handler_officer_id", "lawyer_license_no"),
@@ -101,6 +106,9 @@ CASES = [
     ("C9", "O2", "L11"),  # ID numbers disagree: no hit
     ("C10", "O2", "L12"), # the officer's own name: case_conflict is about relatives
     ("C11", "O2", "L13"), # O2's spouse by name only (masked ID hides the birth date): hit
+    ("C12", "O2", "L14"), # birth dates disagree (the failing number's): no hit
+    ("C13", "O2", "L7"),  # L7 is O1's spouse by ID: not O2's namesake sibling
+    ("C14", "O2", "L15"), # both sides have an ID number: not name only
 ]
 
 # (rule, officer_id, subject, registry, record_key, match)

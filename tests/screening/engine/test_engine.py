@@ -165,8 +165,10 @@ def test_scores_and_evidence(hand_result):
     assert "申报信息无有效身份证号" in l1.evidence  # the child declared a birth date only
     c6 = by[("case_conflict", "O2", "C6")]
     assert c6.match == "fuzzy" and c6.score == 0.85
-    assert "仅姓名可比对(申报信息无有效身份证号和出生日期)" in c6.evidence and "须人工核实" in c6.evidence
-    assert "律师登记身份证号脱敏且无出生日期" in by[("case_conflict", "O2", "C11")].evidence
+    assert "仅姓名可比对(申报: 无身份证号、无出生日期; 律师登记: 有身份证号、有出生日期)" in c6.evidence
+    assert "须人工核实" in c6.evidence
+    c11 = by[("case_conflict", "O2", "C11")]
+    assert "申报: 无身份证号、有出生日期; 律师登记: 身份证号脱敏、无出生日期" in c11.evidence
     e15 = by[("relative_business", "O1", "E15")]
     assert e15.match == "fuzzy" and "出生日期与登记身份证号(校验失败)所含日期一致" in e15.evidence
 
@@ -176,9 +178,11 @@ def test_same_name_strangers_and_decoys_not_matched(hand_result):
     # masked stranger, no-ID namesake, stranger with valid ID, stranger 刘芳, outside jurisdiction,
     # revoked/cancelled, departed officer's business, sibling, other-birth-date lawyer, suspended lawyer;
     # name only: outside a case (L9), on another officer's case (C7), birth date or ID disagreeing
-    # (C8, C9), the officer's own name (C10); a failing number showing another birth date (E16)
+    # (C8, C9, and L11's second row carries nothing), the officer's own name (C10); a failing number
+    # showing another birth date (E16, C12); a lawyer identified as someone else (C13); IDs on both
+    # sides (C14)
     for rk in ("E03", "E04", "E05", "E06", "E07", "E08", "E09", "E12", "E14", "L3", "L4", "L5", "L6", "L7", "L8",
-               "L9", "L10", "L11", "L12", "C7", "C8", "C9", "C10", "E16"):
+               "L9", "L10", "L11", "L12", "C7", "C8", "C9", "C10", "E16", "C12", "C13", "C14"):
         assert rk not in records, rk
 
 

@@ -325,9 +325,10 @@ SELECT s2.* FROM (
     ev_fuzzy = ("concat_ws('; ', CASE WHEN name_exact = 1 THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END, "
                 "CASE WHEN mask_st = 1 THEN '脱敏身份证可见' || cast(m_vis AS STRING) || '位一致' END, "
                 "CASE WHEN ham IS NOT NULL THEN '登记身份证号校验失败, 与申报号码仅差' || cast(ham AS STRING) || '位' END, "
-                "CASE WHEN idev = 0 AND p_noid = 1 THEN '申报信息无有效身份证号' "
-                "WHEN idev = 0 AND id_kind = 'empty' THEN '登记记录无身份证号' "
-                "WHEN idev = 0 AND id_kind = 'masked' THEN '登记身份证号脱敏, 可见位数不足' END, "
+                "CASE WHEN idev = 0 AND p_noid = 1 THEN '申报信息无有效身份证号' END, "
+                "CASE WHEN idev = 0 AND id_kind = 'empty' THEN '登记记录无身份证号' "
+                "WHEN idev = 0 AND id_kind = 'masked' THEN '登记身份证号脱敏' "
+                "WHEN idev = 0 AND id_kind = 'invalid' THEN '登记身份证号无效' END, "
                 "CASE WHEN birth_st = 1 AND birth_inv = 1 THEN '出生日期与登记身份证号(校验失败)所含日期一致' "
                 "WHEN birth_st = 1 THEN '出生日期一致' END, "
                 "CASE WHEN region_ok = 1 THEN '登记地区与身份证地区码一致' END, "
@@ -347,23 +348,38 @@ SELECT pid, rec, 'fuzzy' AS mt, score, {ev_fuzzy} AS ev_id FROM {reg}_scored
 
 def case_name_matches() -> str:
     """case_conflict's name-only tier (see W_CASE): (pid, rec, mt, score, ev_id) like law_m, for a
-    relative of the case's handler and a lawyer on the case whose names agree and who have nothing
-    else to compare; pairs already in law_m are left out."""
+    relative of the case's handler and a lawyer on the case whose normalised names agree, where the
+    two sides have nothing else in common to compare: no birth date on one side (a registry number
+    failing its checksum still shows one), no ID number of any kind on one side. Left out: a licence
+    any row of which has something comparable with that relative, and a licence already matched to
+    anyone in law_m (the lawyer is then identified, as this relative or as someone else)."""
     score = round(1 - 0.5 * (1 - W_CASE), 3)
+    p_birth, l_birth = "coalesce(p.birth_n, p.inv_birth)", "coalesce(l.reg_birth, l.inv_birth)"
+    comparable = (f"CASE WHEN ({p_birth} IS NOT NULL AND {l_birth} IS NOT NULL) OR (p.idc <> '' AND l.idc <> '') "
+                  f"THEN 1 ELSE 0 END")
+    ours = ("'申报: ' || CASE WHEN p.idc = '' THEN '无身份证号' WHEN p.id_n IS NULL THEN '身份证号无效' "
+            f"ELSE '有身份证号' END || CASE WHEN {p_birth} IS NULL THEN '、无出生日期' ELSE '、有出生日期' END")
+    theirs = ("'律师登记: ' || CASE WHEN l.idc = '' THEN '无身份证号' WHEN l.id_kind = 'masked' THEN '身份证号脱敏' "
+              "WHEN l.id_n IS NULL THEN '身份证号无效' ELSE '有身份证号' END "
+              f"|| CASE WHEN {l_birth} IS NULL THEN '、无出生日期' ELSE '、有出生日期' END")
     return f"""
-SELECT DISTINCT p.pid, l.rec, 'fuzzy' AS mt, CAST({score} AS DOUBLE) AS score,
+SELECT k.pid, k.rec, 'fuzzy' AS mt, CAST({score} AS DOUBLE) AS score,
   CASE WHEN p.name_raw = l.name_raw THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END
-  || '; 仅姓名可比对(' || CASE WHEN p.id_n IS NULL AND p.birth_n IS NULL THEN '申报信息无有效身份证号和出生日期'
-                             WHEN l.id_kind = 'empty' THEN '律师登记信息无身份证号和出生日期'
-                             WHEN l.id_kind = 'masked' THEN '申报信息无有效身份证号, 律师登记身份证号脱敏且无出生日期'
-                             ELSE '申报信息无有效身份证号, 律师登记身份证号校验失败且无出生日期' END
-  || '), 该律师代理了本人承办的案件, 须人工核实' AS ev_id
-FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
-JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
-LEFT JOIN law_m m ON m.pid = p.pid AND m.rec = l.rec
-WHERE m.pid IS NULL AND p.subject <> 'officer' AND p.name_n <> ''
-  AND NOT (p.birth_n IS NOT NULL AND l.reg_birth IS NOT NULL)
-  AND NOT (p.id_n IS NOT NULL AND l.id_kind <> 'empty')"""
+  || '; 仅姓名可比对(' || {ours} || '; ' || {theirs} || '), 该律师代理了本人承办的案件, 须人工核实' AS ev_id
+FROM (
+  SELECT pid, rec, row_number() OVER (PARTITION BY pid, license_no ORDER BY rec) AS rn
+  FROM (
+    SELECT q.*, max(cmp) OVER (PARTITION BY pid, license_no) AS any_cmp FROM (
+      SELECT DISTINCT p.pid, l.rec, l.license_no, {comparable} AS cmp
+      FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
+      JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
+      LEFT JOIN (SELECT DISTINCT l2.license_no AS lic FROM law_m m2 JOIN law l2 ON l2.rec = m2.rec) idf
+        ON idf.lic = l.license_no
+      WHERE idf.lic IS NULL AND p.subject <> 'officer' AND p.name_n <> ''
+    ) q
+  ) q2 WHERE any_cmp = 0
+) k JOIN people p ON p.pid = k.pid JOIN law l ON l.rec = k.rec
+WHERE k.rn = 1"""
 
 
 # ------------------------------------------------------------------ enterprise candidates
@@ -506,7 +522,7 @@ SELECT raw, {d.nname('raw')} AS name_n FROM (
     steps.append(Step("people", f"""
 SELECT f.pid, f.officer_id, f.subject, f.name_raw, f.idc, f.id_n,
        CASE WHEN f.name_raw IS NULL THEN '' WHEN nm.raw IS NOT NULL THEN nm.name_n ELSE f.name_raw END AS name_n,
-       coalesce(birth_raw, id_birth) AS birth_n
+       coalesce(birth_raw, id_birth) AS birth_n, f.inv_birth
 FROM ({id_features(d, f'SELECT {d.row_id()} AS pid, * FROM people_src', 'id_raw')}) f
 LEFT JOIN people_names nm ON nm.raw = f.name_raw"""))
     steps.append(Step("pnames", "SELECT DISTINCT name_n FROM people WHERE name_n <> ''"))
