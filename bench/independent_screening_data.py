@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """A screening data set written independently of the engine's own generator, from the contract
 (shared/formats/screening.md) only, to check that the engine is not tuned to its generator.
+It deliberately shares no code with the engine (its own check digits, masking, 15-digit forms and
+traditional characters), so that a mistake in the engine's helpers cannot hide in the truth.
 
     python bench/independent_screening_data.py DATA
     zhengdun screen DATA/csv --out hits.csv --as-of 2026-06-30

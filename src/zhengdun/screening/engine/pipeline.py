@@ -38,10 +38,14 @@ THRESHOLD = 0.85    # name alone (0.5) or name + region (0.65) is never enough
 # share name and birth date; from n ~ 6,000 name + birth date alone falls below THRESHOLD.
 TF_ROWS = 12000
 # case_conflict only: a relative and a lawyer on one of the officer's own cases with the same
-# normalised name, where neither ID number nor birth date can be compared (one side has neither).
-# The case link itself is the further evidence: 1 - 0.5 * (1 - W_CASE) = THRESHOLD. Anything that
-# can be compared and disagrees, or is already a match, keeps the pair out.
+# normalised name and nothing else in common to compare (see case_name_matches). The case link
+# itself is the further evidence: 1 - 0.5 * (1 - W_CASE) = THRESHOLD.
 W_CASE = 0.7
+
+
+def name_evidence(exact: str) -> str:
+    """The evidence's first clause; ``exact``: SQL true when the two raw names are equal."""
+    return f"CASE WHEN {exact} THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END"
 
 
 def fuzzy_score(idev: int, birth: bool, region: bool) -> float:
@@ -322,7 +326,7 @@ SELECT s2.* FROM (
   ) s1
 ) s2 WHERE score >= {THRESHOLD}
 """
-    ev_fuzzy = ("concat_ws('; ', CASE WHEN name_exact = 1 THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END, "
+    ev_fuzzy = (f"concat_ws('; ', {name_evidence('name_exact = 1')}, "
                 "CASE WHEN mask_st = 1 THEN '脱敏身份证可见' || cast(m_vis AS STRING) || '位一致' END, "
                 "CASE WHEN ham IS NOT NULL THEN '登记身份证号校验失败, 与申报号码仅差' || cast(ham AS STRING) || '位' END, "
                 "CASE WHEN idev = 0 AND p_noid = 1 THEN '申报信息无有效身份证号' END, "
@@ -364,22 +368,17 @@ def case_name_matches() -> str:
               f"|| CASE WHEN {l_birth} IS NULL THEN '、无出生日期' ELSE '、有出生日期' END")
     return f"""
 SELECT k.pid, k.rec, 'fuzzy' AS mt, CAST({score} AS DOUBLE) AS score,
-  CASE WHEN p.name_raw = l.name_raw THEN '姓名一致' ELSE '姓名一致(规范化后: 繁简/全角/空格)' END
+  {name_evidence('p.name_raw = l.name_raw')}
   || '; 仅姓名可比对(' || {ours} || '; ' || {theirs} || '), 该律师代理了本人承办的案件, 须人工核实' AS ev_id
 FROM (
-  SELECT pid, rec, row_number() OVER (PARTITION BY pid, license_no ORDER BY rec) AS rn
-  FROM (
-    SELECT q.*, max(cmp) OVER (PARTITION BY pid, license_no) AS any_cmp FROM (
-      SELECT DISTINCT p.pid, l.rec, l.license_no, {comparable} AS cmp
-      FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
-      JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
-      LEFT JOIN (SELECT DISTINCT l2.license_no AS lic FROM law_m m2 JOIN law l2 ON l2.rec = m2.rec) idf
-        ON idf.lic = l.license_no
-      WHERE idf.lic IS NULL AND p.subject <> 'officer' AND p.name_n <> ''
-    ) q
-  ) q2 WHERE any_cmp = 0
-) k JOIN people p ON p.pid = k.pid JOIN law l ON l.rec = k.rec
-WHERE k.rn = 1"""
+  SELECT p.pid, min(l.rec) AS rec
+  FROM src_cases c JOIN law l ON l.license_no = c.lawyer_license_no
+  JOIN people p ON p.officer_id = c.handler_officer_id AND p.name_n = l.name_n
+  LEFT JOIN (SELECT DISTINCT l2.license_no AS lic FROM law_m m2 JOIN law l2 ON l2.rec = m2.rec) idf
+    ON idf.lic = l.license_no
+  WHERE idf.lic IS NULL AND p.subject <> 'officer' AND p.name_n <> ''
+  GROUP BY p.pid, l.license_no HAVING max({comparable}) = 0
+) k JOIN people p ON p.pid = k.pid JOIN law l ON l.rec = k.rec"""
 
 
 # ------------------------------------------------------------------ enterprise candidates
