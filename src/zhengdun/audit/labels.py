@@ -104,6 +104,9 @@ ACTION_LABELS = {
     "screening.platform_roster_read": gettext_lazy("读取平台名册用于排查"),
     "screening.hit_review": gettext_lazy("研判排查命中"),
     "screening.hits_export": gettext_lazy("导出排查命中"),
+    "screening.hit_view": gettext_lazy("查阅排查命中"),
+    "screening.hits_view": gettext_lazy("查阅排查命中列表"),
+    "screening.leads_view": gettext_lazy("查阅已确认线索"),
     # the audit log itself, the demo, writes from outside the application
     "audit.checkpoint": gettext_lazy("写入审计检查点"),
     "audit.export": gettext_lazy("导出审计日志"),

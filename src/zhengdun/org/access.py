@@ -104,10 +104,17 @@ class Scope:
 ANONYMOUS = Scope(user_id=None)
 
 
-def scope_for(user) -> Scope:
+def scope_for(user, *, only_roles: tuple[str, ...] | None = None) -> Scope:
+    """The user's scope: the union of all their role assignments. With ``only_roles``, only the
+    assignments of those roles count (a clue handler at one county and supervisor at another reads
+    screening data of the first county only), and the officer's access to records about himself is
+    left out unless OFFICER is among them."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return ANONYMOUS
-    assignments = list(RoleAssignment.objects.filter(user=user).select_related("unit"))
+    assignments = RoleAssignment.objects.filter(user=user).select_related("unit")
+    if only_roles is not None:
+        assignments = assignments.filter(role__in=only_roles)
+    assignments = list(assignments)
     roles = frozenset(a.role for a in assignments)
     subtree, exact, write_paths, write_ids, anchors = [], [], [], [], []
     for a in assignments:
@@ -141,7 +148,12 @@ def scope_for(user) -> Scope:
     )
 
 
-def get_scope(request: HttpRequest) -> Scope:
+def get_scope(request: HttpRequest, *, only_roles: tuple[str, ...] | None = None) -> Scope:
+    if only_roles is not None:
+        cache = request.__dict__.setdefault("_zhengdun_role_scopes", {})
+        if only_roles not in cache:
+            cache[only_roles] = scope_for(request.user, only_roles=only_roles)
+        return cache[only_roles]
     if not hasattr(request, "_zhengdun_scope"):
         request._zhengdun_scope = scope_for(request.user)
     return request._zhengdun_scope

@@ -15,6 +15,11 @@ router = Router(tags=["screening"])
 HANDLER = Role.CLUE_HANDLER
 
 
+def handler_scope(request):
+    """Screening data is read with the clue-handler assignments only (see scope_for)."""
+    return get_scope(request, only_roles=selectors.HANDLER_ROLES)
+
+
 class DatasetOut(Schema):
     id: int
     unit: int
@@ -100,13 +105,13 @@ def _hit_out(h) -> dict:
 @api_policy(HANDLER)
 def dataset_list(request):
     return [{"id": d.id, "unit": d.unit_id, "name": d.name, "source": d.source, "files": d.files,
-             "created_at": d.created_at} for d in selectors.dataset_list(scope=get_scope(request))]
+             "created_at": d.created_at} for d in selectors.dataset_list(scope=handler_scope(request))]
 
 
 @router.post("/runs", response={202: RunOut})
 @api_policy(HANDLER)
 def run_create(request, payload: RunIn):
-    dataset = selectors.dataset_get(scope=get_scope(request), dataset_id=payload.dataset)
+    dataset = selectors.dataset_get(scope=handler_scope(request), dataset_id=payload.dataset)
     if dataset is None:
         raise Http404
     run = services.run_start(actor=request.user, dataset=dataset, as_of=payload.as_of, engine=payload.engine,
@@ -119,13 +124,13 @@ def run_create(request, payload: RunIn):
 @api_policy(HANDLER)
 @paginate(PageNumberPagination, page_size=50)
 def run_list(request):
-    return [_run_out(r) for r in selectors.run_list(scope=get_scope(request)).select_related("previous")]
+    return [_run_out(r) for r in selectors.run_list(scope=handler_scope(request)).select_related("previous")]
 
 
 @router.get("/runs/{run_id}", response=RunOut)
 @api_policy(HANDLER)
 def run_get(request, run_id: int):
-    run = selectors.run_get(scope=get_scope(request), run_id=run_id)
+    run = selectors.run_get(scope=handler_scope(request), run_id=run_id)
     if run is None:
         raise Http404
     return _run_out(run)
@@ -136,10 +141,11 @@ def run_get(request, run_id: int):
 @paginate(PageNumberPagination, page_size=100)
 def hit_list(request, run_id: int, rule: str = "", min_score: float | None = None, review_status: str = "",
              new_only: bool = False):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     run = selectors.run_get(scope=scope, run_id=run_id)
     if run is None:
         raise Http404
+    services.hits_listed(actor=request.user, run=run, ip=request.META.get("REMOTE_ADDR", ""))
     return [_hit_out(h) for h in selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
                                                     review_status=review_status, new_only=new_only)]
 
@@ -149,12 +155,13 @@ def hit_list(request, run_id: int, rule: str = "", min_score: float | None = Non
 @paginate(PageNumberPagination, page_size=100)
 def lead_list(request, dataset: int | None = None):
     """Confirmed hits, one per finding, with their run and data set: what the clue workflow takes."""
-    scope = get_scope(request)
+    scope = handler_scope(request)
     chosen = None
     if dataset is not None:
         chosen = selectors.dataset_get(scope=scope, dataset_id=dataset)
         if chosen is None:
             raise Http404
+    services.hits_listed(actor=request.user, run=None, ip=request.META.get("REMOTE_ADDR", ""))
     return [{**_hit_out(h), "dataset_name": h.run.dataset.name, "reviewed_by": str(h.reviewed_by or ""),
              "reviewed_at": h.reviewed_at} for h in selectors.lead_list(scope=scope, dataset=chosen)]
 
@@ -162,16 +169,17 @@ def lead_list(request, dataset: int | None = None):
 @router.get("/hits/{hit_id}", response=HitOut)
 @api_policy(HANDLER)
 def hit_get(request, hit_id: int):
-    hit = selectors.hit_get(scope=get_scope(request), hit_id=hit_id)
+    hit = selectors.hit_get(scope=handler_scope(request), hit_id=hit_id)
     if hit is None:
         raise Http404
+    services.hit_viewed(actor=request.user, hit=hit, ip=request.META.get("REMOTE_ADDR", ""))
     return _hit_out(hit)
 
 
 @router.post("/hits/{hit_id}/review", response=HitOut)
 @api_policy(HANDLER)
 def hit_review(request, hit_id: int, payload: ReviewIn):
-    hit = selectors.hit_get(scope=get_scope(request), hit_id=hit_id)
+    hit = selectors.hit_get(scope=handler_scope(request), hit_id=hit_id)
     if hit is None:
         raise Http404
     return _hit_out(services.hit_review(actor=request.user, hit=hit, status=payload.status, reason=payload.reason))

@@ -5,7 +5,11 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from zhengdun.org.access import Scope
+from zhengdun.org.models import Role
 from zhengdun.screening.models import ReviewStatus, ScreeningDataset, ScreeningHit, ScreeningRun
+
+# the roles whose assignments make up the scope of every screening read and write (scope_for's only_roles)
+HANDLER_ROLES = (Role.CLUE_HANDLER,)
 
 
 def dataset_list(*, scope: Scope) -> QuerySet[ScreeningDataset]:

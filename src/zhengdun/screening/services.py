@@ -45,13 +45,14 @@ from zhengdun.screening.models import (
     ScreeningHit,
     ScreeningRun,
 )
+from zhengdun.screening.selectors import HANDLER_ROLES
 
 CONTRACT_STEMS = ("roster", "relatives", "enterprises", "lawyers", "cases")
 ALLOWED_SUFFIXES = (".csv", ".parquet")
 
 
 def _require_handler(actor: User, unit: Unit | None = None):
-    scope = scope_for(actor)
+    scope = scope_for(actor, only_roles=HANDLER_ROLES)
     if not scope.has_role(Role.CLUE_HANDLER):
         raise PermissionDenied(_("只有线索核查人员可以使用数据排查"))
     if unit is not None and not scope.can_read_unit(unit):
@@ -190,8 +191,11 @@ def run_execute(run_id: int) -> ScreeningRun:
     data set first), store hits with new/old marks. Any failure ends the run with a message for people."""
     run = ScreeningRun.objects.select_related("dataset", "unit").get(pk=run_id)
     with audited(actor=None, action="screening.run_begin"):
-        ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now(),
-                                                     progress=1, stage=_("准备输入数据"))
+        # only a queued run starts: a task delivered twice, or a finished run, is left as it is
+        started = ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage=_("准备输入数据"))
+    if not started:
+        return run
     workdir = Path(tempfile.mkdtemp(prefix="zd-screen-"))
     try:
         data_dir = Path(run.dataset.folder)
@@ -215,6 +219,9 @@ def run_execute(run_id: int) -> ScreeningRun:
         _fail(run, str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message shown to the user
         _fail(run, _("排查运行失败：%(error)s") % {"error": exc})
+    except BaseException:  # the worker is being stopped: the run must not stay "running"
+        _fail(run, _("排查运行被中断（执行进程已停止），请重新运行"))
+        raise
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     run.refresh_from_db()
@@ -388,6 +395,19 @@ def _platform_input(run: ScreeningRun, workdir: Path) -> tuple[Path, dict]:
 
 # --- review and export -------------------------------------------------------------------------
 
+def hit_viewed(*, actor: User, hit: ScreeningHit, ip: str = "") -> None:
+    """A hit (its evidence about a person) is confidential: log who opened it."""
+    record(actor=actor, action="screening.hit_view", op="read", object_type=ScreeningHit._meta.db_table,
+           object_id=hit.pk, unit_id=hit.unit_id, ip=ip)
+
+
+def hits_listed(*, actor: User, run: ScreeningRun | None, ip: str = "") -> None:
+    """A list of hits (a run's, or the confirmed leads with ``run`` None) was read: log who read it."""
+    record(actor=actor, action="screening.hits_view" if run is not None else "screening.leads_view", op="read",
+           object_type=ScreeningRun._meta.db_table if run is not None else ScreeningHit._meta.db_table,
+           object_id=run.pk if run is not None else "", unit_id=run.unit_id if run is not None else None, ip=ip)
+
+
 def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> ScreeningHit:
     """Confirm a hit as a lead or mark it a false positive; either way a reason is required."""
     _require_handler(actor, hit.unit)
@@ -396,6 +416,9 @@ def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> S
     reason = (reason or "").strip()
     if status != ReviewStatus.PENDING and len(reason) < 2:
         raise ValidationError({"reason": _("请填写研判理由")})
+    limit = ScreeningHit._meta.get_field("review_reason").max_length
+    if len(reason) > limit:
+        raise ValidationError({"reason": _("研判理由不能超过 %(limit)d 个字（现为 %(n)d 个字）") % {"limit": limit, "n": len(reason)}})
     with audited(actor=actor, action="screening.hit_review"):
         hit.review_status, hit.review_reason = status, reason
         hit.reviewed_by, hit.reviewed_at = actor, timezone.now()

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,6 +18,11 @@ from zhengdun.screening.forms import DatasetUploadForm, HitFilterForm, HitReview
 from zhengdun.screening.models import RULES, ReviewStatus
 
 HANDLER = Role.CLUE_HANDLER
+
+
+def handler_scope(request):
+    """Screening data is read with the clue-handler assignments only (see scope_for)."""
+    return get_scope(request, only_roles=selectors.HANDLER_ROLES)
 
 
 def _or_404(obj):
@@ -35,7 +41,7 @@ def _form_errors(form, exc: ValidationError):
 
 @access_policy(HANDLER)
 def index(request):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     return render(request, "screening/index.html", {
         "datasets": selectors.dataset_list(scope=scope)[:50],
         "runs": selectors.run_list(scope=scope)[:50],
@@ -44,7 +50,7 @@ def index(request):
 
 @access_policy(HANDLER)
 def dataset_new(request):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     anchors = list(unit_list(scope=scope).filter(pk__in=scope.anchor_unit_ids))
     form = DatasetUploadForm(request.POST or None, request.FILES or None, units=anchors)
     if request.method == "POST" and form.is_valid():
@@ -68,7 +74,7 @@ def dataset_new(request):
 
 @access_policy(HANDLER)
 def dataset_detail(request, dataset_id):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=dataset_id))
     form = RunStartForm(request.POST or None, dataset=dataset,
                         initial={"rules": services.dataset_runnable_rules(dataset=dataset),
@@ -88,8 +94,12 @@ def dataset_detail(request, dataset_id):
 
 
 def _filtered_hits(request, scope, run):
+    """The form and the hits it selects; None for the hits while the filter is invalid (its errors are
+    shown; an invalid filter never silently widens to every hit)."""
     form = HitFilterForm(request.GET or None)
-    data = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        return form, None
+    data = form.cleaned_data if form.is_bound else {}
     unit = None
     if data.get("unit"):
         unit = _or_404(unit_list(scope=scope).filter(pk=data["unit"]).first())
@@ -101,13 +111,16 @@ def _filtered_hits(request, scope, run):
 
 @access_policy(HANDLER)
 def run_detail(request, run_id):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     run = _or_404(selectors.run_get(scope=scope, run_id=run_id))
     form, hits = _filtered_hits(request, scope, run)
+    if hits is None:
+        hits = selectors.hit_list(scope=scope, run=run).none()
     page = Paginator(hits, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     counts = selectors.hit_counts_by_rule(scope=scope, run=run)
+    services.hits_listed(actor=request.user, run=run, ip=_ip(request))
     compared = run.compared_rules
     return render(request, "screening/run_detail.html", {
         "run": run, "form": form, "page": page, "query": query.urlencode(),
@@ -121,7 +134,7 @@ def run_detail(request, run_id):
 
 @access_policy(HANDLER)
 def run_progress(request, run_id):
-    run = _or_404(selectors.run_get(scope=get_scope(request), run_id=run_id))
+    run = _or_404(selectors.run_get(scope=handler_scope(request), run_id=run_id))
     response = render(request, "screening/run_progress.html", {"run": run})
     if run.status in ("succeeded", "failed") and request.headers.get("HX-Request"):
         response["HX-Refresh"] = "true"  # reload the page once to show the hits
@@ -130,7 +143,7 @@ def run_progress(request, run_id):
 
 @access_policy(HANDLER)
 def hit_detail(request, hit_id):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     hit = _or_404(selectors.hit_get(scope=scope, hit_id=hit_id))
     # The saved conclusion is the form's starting point: its radio button is selected after saving.
     current = hit.review_status if hit.review_status != ReviewStatus.PENDING else None
@@ -144,6 +157,7 @@ def hit_detail(request, hit_id):
         else:
             messages.success(request, _("研判结论已保存"))
             return redirect("screening:hit", hit_id=hit.id)
+    services.hit_viewed(actor=request.user, hit=hit, ip=_ip(request))
     return render(request, "screening/hit_detail.html", {"hit": hit, "form": form,
                                                          "evidence_points": evidence_points(hit.evidence)})
 
@@ -152,14 +166,26 @@ def hit_detail(request, hit_id):
 @access_policy(HANDLER)
 def run_export(request, run_id):
     """Export the ticked hits (or, with none ticked, every hit the current filter shows)."""
-    scope = get_scope(request)
+    scope = handler_scope(request)
     run = _or_404(selectors.run_get(scope=scope, run_id=run_id))
-    _form, hits = _filtered_hits(request, scope, run)
+    form, hits = _filtered_hits(request, scope, run)
+    if hits is None:
+        messages.error(request, _("筛选条件有误, 未导出: %(errors)s") % {"errors": _filter_errors(form)})
+        return redirect(f"{reverse('screening:run', args=[run.id])}?{request.GET.urlencode()}")
     ids = [int(i) for i in request.POST.getlist("hit") if i.isdigit()]
     if ids:
         hits = hits.filter(pk__in=ids)
     content = services.hits_export_xlsx(actor=request.user, run=run, hits=hits)
     return _xlsx(content, f"screening-run-{run.id}-hits.xlsx")
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _filter_errors(form) -> str:
+    return "; ".join(f"{form.fields[f].label if f in form.fields else f}: {' '.join(errs)}"
+                     for f, errs in form.errors.items())
 
 
 def _xlsx(content: bytes, filename: str) -> HttpResponse:
@@ -180,9 +206,10 @@ def _leads(request, scope):
 def lead_list(request):
     """Confirmed hits of every run in scope, one per finding, each linked to its run and data set:
     the hand-over point to the clue workflow."""
-    scope = get_scope(request)
+    scope = handler_scope(request)
     dataset, leads = _leads(request, scope)
     page = Paginator(leads, 50).get_page(request.GET.get("page"))
+    services.hits_listed(actor=request.user, run=None, ip=_ip(request))
     readable_runs = set(selectors.run_list(scope=scope).filter(pk__in={h.run_id for h in page})
                         .values_list("pk", flat=True))
     query = request.GET.copy()
@@ -195,6 +222,6 @@ def lead_list(request):
 @require_POST
 @access_policy(HANDLER)
 def lead_export(request):
-    scope = get_scope(request)
+    scope = handler_scope(request)
     _dataset, leads = _leads(request, scope)
     return _xlsx(services.hits_export_xlsx(actor=request.user, hits=leads), "screening-leads.xlsx")

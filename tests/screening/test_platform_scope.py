@@ -1,0 +1,130 @@
+"""Screening is read and written with the clue-handler assignments only; filters, run execution and
+review reasons fail safe."""
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import make_id
+from tests.screening.test_platform import register, registry_files, run_platform
+from zhengdun.org.models import Role
+from zhengdun.org.services import user_create
+from zhengdun.screening import services
+from zhengdun.screening.models import ReviewStatus, RosterSource, RunStatus, ScreeningHit
+
+JUDGE_B_ID = make_id("360102", "19790303", 31)
+B_ROW = ["91360102MA0000009X", "乙县某公司", "360102", "active", "王法官", JUDGE_B_ID, "shareholder", "0.5"]
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SCREENING_SERVER_ROOTS = [str(tmp_path / "server")]
+    return tmp_path
+
+
+def city_run(cast, dcc):
+    run = run_platform(cast, register(cast, registry_files(extra_enterprises=[B_ROW])), dcc)
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
+
+
+def test_another_role_elsewhere_does_not_widen_the_screening_scope(cast, media, client_for,
+                                                                   django_capture_on_commit_callbacks):
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    b_hit = ScreeningHit.objects.get(run=run, unit=cast.court_b)
+    a_hit = ScreeningHit.objects.filter(run=run, unit=cast.court_a).first()
+    mixed = user_create(actor=None, username="mixed", password="correct-horse-battery",
+                        roles=[(Role.CLUE_HANDLER, cast.county_a), (Role.SUPERVISOR, cast.county_b)])
+    client = client_for(mixed)
+    assert client.get(f"/screening/hits/{a_hit.id}/").status_code == 200
+    assert client.get(f"/screening/hits/{b_hit.id}/").status_code == 404
+    client.post(f"/screening/hits/{b_hit.id}/", {"status": "false_positive", "reason": "越权排除"})
+    b_hit.refresh_from_db()
+    assert b_hit.review_status == ReviewStatus.PENDING
+    assert client.get(f"/api/screening/hits/{b_hit.id}").status_code == 404
+    with pytest.raises(services.PermissionDenied):
+        services.hit_review(actor=mixed, hit=b_hit, status=ReviewStatus.CONFIRMED, reason="越权确认")
+
+
+def test_an_officer_who_is_also_a_clue_handler_does_not_see_hits_about_himself(
+        cast, media, client_for, django_capture_on_commit_callbacks):
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    b_hit = ScreeningHit.objects.get(run=run, unit=cast.court_b)
+    assert b_hit.officer == cast.officers["judge_b"]
+    services.hit_review(actor=cast.clue_handler, hit=b_hit, status=ReviewStatus.CONFIRMED, reason="属实")
+    user = user_create(actor=None, username="judge_b_handler", password="correct-horse-battery",
+                       roles=[(Role.CLUE_HANDLER, cast.police_a), (Role.OFFICER, cast.court_b)],
+                       officer=cast.officers["judge_b"])
+    client = client_for(user)
+    assert client.get(f"/screening/hits/{b_hit.id}/").status_code == 404
+    assert client.get("/api/screening/leads").json()["count"] == 0
+
+
+def test_an_invalid_filter_shows_its_error_and_never_widens_the_export(cast, media, client_for,
+                                                                      django_capture_on_commit_callbacks):
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    client = client_for(cast.clue_handler)
+    page = client.get(f"/screening/runs/{run.id}/?rule=officer_business&min_score=abc").content.decode()
+    assert "筛选条件有误" in page
+    assert "/screening/hits/" not in page  # no hit listed under a filter that could not be applied
+    response = client.post(f"/screening/runs/{run.id}/export/?rule=officer_business&min_score=abc")
+    assert response.status_code == 302 and "min_score=abc" in response["Location"]
+    ok = client.post(f"/screening/runs/{run.id}/export/?rule=officer_business")
+    rows = list(load_workbook(__import__("io").BytesIO(ok.content)).active.iter_rows(values_only=True))
+    assert len(rows) - 1 == ScreeningHit.objects.filter(run=run, rule="officer_business").count()
+
+
+def test_a_finished_run_is_not_executed_again(cast, media, django_capture_on_commit_callbacks):
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    hits = set(ScreeningHit.objects.filter(run=run).values_list("pk", flat=True))
+    again = services.run_execute(run.pk)
+    assert again.status == RunStatus.SUCCEEDED and not again.error
+    assert set(ScreeningHit.objects.filter(run=run).values_list("pk", flat=True)) == hits
+
+
+def test_a_stopped_worker_fails_the_run_instead_of_leaving_it_running(cast, media, monkeypatch):
+    run = services.run_start(actor=cast.clue_handler, dataset=register(cast), roster_source=RosterSource.PLATFORM)
+
+    def stopped(*args, **kwargs):
+        raise SystemExit("worker stopped")
+
+    monkeypatch.setattr(services.engine_adapter, "screen", stopped)
+    with pytest.raises(SystemExit):
+        services.run_execute(run.pk)
+    run.refresh_from_db()
+    assert run.status == RunStatus.FAILED and "中断" in run.error
+
+
+def test_a_review_reason_longer_than_the_field_is_refused_with_a_message(cast, media, client_for,
+                                                                        django_capture_on_commit_callbacks):
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    hit = ScreeningHit.objects.filter(run=run).first()
+    response = client_for(cast.clue_handler).post(f"/api/screening/hits/{hit.id}/review",
+                                                  data={"status": "confirmed", "reason": "理" * 501},
+                                                  content_type="application/json")
+    assert response.status_code == 422 or response.status_code == 400, response.content
+    assert "500" in response.content.decode()
+    hit.refresh_from_db()
+    assert hit.review_status == ReviewStatus.PENDING and hit.review_reason == ""
+
+
+def test_reading_hits_is_audited_on_pages_and_api(cast, media, client_for, django_capture_on_commit_callbacks):
+    from zhengdun.audit.models import AuditEntry
+
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    hit = ScreeningHit.objects.filter(run=run).first()
+    client = client_for(cast.clue_handler)
+
+    def reads(action):
+        return AuditEntry.objects.filter(action=action, op="read", actor_id=cast.clue_handler.id).count()
+
+    assert client.get(f"/screening/hits/{hit.id}/").status_code == 200
+    assert client.get(f"/api/screening/hits/{hit.id}").status_code == 200
+    assert reads("screening.hit_view") == 2
+    assert AuditEntry.objects.filter(action="screening.hit_view", object_id=str(hit.id)).count() == 2
+    assert client.get(f"/screening/runs/{run.id}/").status_code == 200
+    assert client.get(f"/api/screening/runs/{run.id}/hits").status_code == 200
+    assert reads("screening.hits_view") == 2
+    assert client.get("/screening/leads/").status_code == 200
+    assert client.get("/api/screening/leads").status_code == 200
+    assert reads("screening.leads_view") == 2
