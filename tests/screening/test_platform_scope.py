@@ -128,3 +128,30 @@ def test_reading_hits_is_audited_on_pages_and_api(cast, media, client_for, djang
     assert client.get("/screening/leads/").status_code == 200
     assert client.get("/api/screening/leads").status_code == 200
     assert reads("screening.leads_view") == 2
+
+
+def test_a_server_file_linking_outside_the_roots_is_refused(cast, media, tmp_path):
+    from django.core.exceptions import ValidationError
+
+    from tests.screening.test_platform import LAWYER_HEADER
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "lawyers.csv").write_text(",".join(LAWYER_HEADER) + "\n", encoding="utf-8")
+    folder = tmp_path / "server" / "ds"
+    folder.mkdir(parents=True)
+    (folder / "lawyers.csv").symlink_to(outside / "lawyers.csv")
+    with pytest.raises(ValidationError) as exc:
+        services.dataset_register_server(actor=cast.clue_handler, unit=cast.city, name="外链", path=str(folder))
+    assert "lawyers.csv" in str(exc.value) and "允许目录之外" in str(exc.value)
+    inside = tmp_path / "server" / "real"
+    inside.mkdir()
+    (inside / "lawyers.csv").write_text(",".join(LAWYER_HEADER) + "\n", encoding="utf-8")
+    (folder / "lawyers.csv").unlink()
+    (folder / "lawyers.csv").symlink_to(inside / "lawyers.csv")  # a link within the roots is fine
+    dataset = services.dataset_register_server(actor=cast.clue_handler, unit=cast.city, name="内链", path=str(folder))
+    (folder / "lawyers.csv").unlink()
+    (folder / "lawyers.csv").symlink_to(outside / "lawyers.csv")  # changed after registration
+    run = services.run_start(actor=cast.clue_handler, dataset=dataset, roster_source=RosterSource.PLATFORM,
+                             background=False)
+    assert run.status == RunStatus.FAILED and "允许目录之外" in run.error

@@ -116,10 +116,29 @@ def dataset_register_server(*, actor: User, unit: Unit, name: str, path: str) ->
                                % {"roots": "、".join(str(r) for r in roots) or _("（未配置）")}})
     if not folder.is_dir():
         raise ValidationError({"path": _("服务器目录不存在：%(path)s") % {"path": folder}})
+    _check_files_inside_roots(folder)
     counts = _check_folder(folder)
     with audited(actor=actor, action="screening.dataset_register"):
         return ScreeningDataset.objects.create(unit=unit, name=name.strip(), source=DatasetSource.SERVER,
                                                folder=str(folder), files=counts, created_by=actor)
+
+
+def _server_roots() -> list[Path]:
+    return [Path(r).resolve() for r in settings.SCREENING_SERVER_ROOTS]
+
+
+def _check_files_inside_roots(folder: Path) -> None:
+    """A contract file in a server folder may be a link, but what it points to must also lie under
+    an allowed root (checked at registration and again when a run reads the folder)."""
+    roots = _server_roots()
+    outside = []
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() in ALLOWED_SUFFIXES and path.stem in CONTRACT_STEMS:
+            target = path.resolve()
+            if not any(root in target.parents for root in roots):
+                outside.append(path.name)
+    if outside:
+        raise ValidationError({"path": _("以下文件指向允许目录之外，不能使用：%(files)s") % {"files": "、".join(outside)}})
 
 
 def _check_folder(folder: Path) -> dict:
@@ -199,6 +218,11 @@ def run_execute(run_id: int) -> ScreeningRun:
     workdir = Path(tempfile.mkdtemp(prefix="zd-screen-"))
     try:
         data_dir = Path(run.dataset.folder)
+        if run.dataset.source == DatasetSource.SERVER:
+            try:
+                _check_files_inside_roots(data_dir)
+            except ValidationError as exc:
+                raise HitStoreError(" ".join(exc.messages)) from None
         officers_by_key = {}
         if run.roster_source == RosterSource.PLATFORM:
             data_dir, officers_by_key = _platform_input(run, workdir)
