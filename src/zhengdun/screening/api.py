@@ -6,18 +6,13 @@ from django.http import Http404
 from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from zhengdun.org.access import get_scope
 from zhengdun.org.api_auth import api_policy
 from zhengdun.org.models import Role
 from zhengdun.screening import selectors, services
+from zhengdun.screening.selectors import handler_scope
 
 router = Router(tags=["screening"])
 HANDLER = Role.CLUE_HANDLER
-
-
-def handler_scope(request):
-    """Screening data is read with the clue-handler assignments only (see scope_for)."""
-    return get_scope(request, only_roles=selectors.HANDLER_ROLES)
 
 
 class DatasetOut(Schema):
@@ -161,7 +156,7 @@ def lead_list(request, dataset: int | None = None):
         chosen = selectors.dataset_get(scope=scope, dataset_id=dataset)
         if chosen is None:
             raise Http404
-    services.hits_listed(actor=request.user, run=None, ip=request.META.get("REMOTE_ADDR", ""))
+    services.leads_listed(actor=request.user, ip=request.META.get("REMOTE_ADDR", ""))
     return [{**_hit_out(h), "dataset_name": h.run.dataset.name, "reviewed_by": str(h.reviewed_by or ""),
              "reviewed_at": h.reviewed_at} for h in selectors.lead_list(scope=scope, dataset=chosen)]
 

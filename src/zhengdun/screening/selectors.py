@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, QuerySet
 
-from zhengdun.org.access import Scope
+from zhengdun.org.access import Scope, get_scope
 from zhengdun.org.models import Role
 from zhengdun.screening.models import ReviewStatus, ScreeningDataset, ScreeningHit, ScreeningRun
 
 # the roles whose assignments make up the scope of every screening read and write (scope_for's only_roles)
 HANDLER_ROLES = (Role.CLUE_HANDLER,)
+
+
+def handler_scope(request) -> Scope:
+    """The scope of screening pages and endpoints: the clue-handler assignments only (see scope_for)."""
+    return get_scope(request, only_roles=HANDLER_ROLES)
 
 
 def dataset_list(*, scope: Scope) -> QuerySet[ScreeningDataset]:

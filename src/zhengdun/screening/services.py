@@ -110,7 +110,7 @@ def dataset_register_server(*, actor: User, unit: Unit, name: str, path: str) ->
     if not name.strip():
         raise ValidationError({"name": _("请填写数据集名称")})
     folder = Path(path).expanduser().resolve()
-    roots = [Path(r).resolve() for r in settings.SCREENING_SERVER_ROOTS]
+    roots = _server_roots()
     if not any(folder == root or root in folder.parents for root in roots):
         raise ValidationError({"path": _("服务器目录必须位于允许的目录之下：%(roots)s")
                                % {"roots": "、".join(str(r) for r in roots) or _("（未配置）")}})
@@ -215,14 +215,16 @@ def run_execute(run_id: int) -> ScreeningRun:
             status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage=_("准备输入数据"))
     if not started:
         return run
+    if run.dataset.source == DatasetSource.SERVER:
+        try:
+            _check_files_inside_roots(Path(run.dataset.folder))
+        except ValidationError as exc:
+            _fail(run, " ".join(exc.messages))
+            run.refresh_from_db()
+            return run
     workdir = Path(tempfile.mkdtemp(prefix="zd-screen-"))
     try:
         data_dir = Path(run.dataset.folder)
-        if run.dataset.source == DatasetSource.SERVER:
-            try:
-                _check_files_inside_roots(data_dir)
-            except ValidationError as exc:
-                raise HitStoreError(" ".join(exc.messages)) from None
         officers_by_key = {}
         if run.roster_source == RosterSource.PLATFORM:
             data_dir, officers_by_key = _platform_input(run, workdir)
@@ -425,11 +427,15 @@ def hit_viewed(*, actor: User, hit: ScreeningHit, ip: str = "") -> None:
            object_id=hit.pk, unit_id=hit.unit_id, ip=ip)
 
 
-def hits_listed(*, actor: User, run: ScreeningRun | None, ip: str = "") -> None:
-    """A list of hits (a run's, or the confirmed leads with ``run`` None) was read: log who read it."""
-    record(actor=actor, action="screening.hits_view" if run is not None else "screening.leads_view", op="read",
-           object_type=ScreeningRun._meta.db_table if run is not None else ScreeningHit._meta.db_table,
-           object_id=run.pk if run is not None else "", unit_id=run.unit_id if run is not None else None, ip=ip)
+def hits_listed(*, actor: User, run: ScreeningRun, ip: str = "") -> None:
+    """A run's hits were listed: log who read them."""
+    record(actor=actor, action="screening.hits_view", op="read", object_type=ScreeningRun._meta.db_table,
+           object_id=run.pk, unit_id=run.unit_id, ip=ip)
+
+
+def leads_listed(*, actor: User, ip: str = "") -> None:
+    """The confirmed leads were listed: log who read them."""
+    record(actor=actor, action="screening.leads_view", op="read", object_type=ScreeningHit._meta.db_table, ip=ip)
 
 
 def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> ScreeningHit:

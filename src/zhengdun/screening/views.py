@@ -9,20 +9,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from zhengdun.org.access import access_policy, get_scope
+from zhengdun.org.access import access_policy
 from zhengdun.org.models import Role
 from zhengdun.org.selectors import unit_list
 from zhengdun.screening import selectors, services
 from zhengdun.screening.display import evidence_points
 from zhengdun.screening.forms import DatasetUploadForm, HitFilterForm, HitReviewForm, RunStartForm
 from zhengdun.screening.models import RULES, ReviewStatus
+from zhengdun.screening.selectors import handler_scope
 
 HANDLER = Role.CLUE_HANDLER
-
-
-def handler_scope(request):
-    """Screening data is read with the clue-handler assignments only (see scope_for)."""
-    return get_scope(request, only_roles=selectors.HANDLER_ROLES)
 
 
 def _or_404(obj):
@@ -209,7 +205,7 @@ def lead_list(request):
     scope = handler_scope(request)
     dataset, leads = _leads(request, scope)
     page = Paginator(leads, 50).get_page(request.GET.get("page"))
-    services.hits_listed(actor=request.user, run=None, ip=_ip(request))
+    services.leads_listed(actor=request.user, ip=_ip(request))
     readable_runs = set(selectors.run_list(scope=scope).filter(pk__in={h.run_id for h in page})
                         .values_list("pk", flat=True))
     query = request.GET.copy()
