@@ -16,9 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhengdun.screening.engine.contract import FILES, RULE_NEEDS, ScreeningInputError, locate_inputs
+from zhengdun.screening.engine.contract import (
+    FILES,
+    RULE_NEEDS,
+    ScreeningInputError,
+    check_file_names,
+    locate_inputs,
+)
 from zhengdun.screening.engine.core import screen as engine_screen
-from zhengdun.screening.engine.readers import check_columns, header
+from zhengdun.screening.engine.readers import check_columns, check_parquet, header
 
 InputError = ScreeningInputError
 __all__ = ["RULE_NEEDS", "InputError", "Outcome", "check", "screen"]
@@ -41,6 +47,7 @@ def check(folder: Path) -> dict[str, int | None]:
     Registry-only sets are located beside placeholder roster/relatives headers, so the engine's
     own `locate_inputs` (one file per stem, .csv or .parquet) applies unchanged."""
     folder = Path(folder)
+    check_file_names(str(folder))
     try:
         inputs = [p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and p.stem in FILES]
     except OSError as exc:
@@ -59,8 +66,12 @@ def check(folder: Path) -> dict[str, int | None]:
         for stem, path in paths.items():
             if stem not in present:
                 continue
-            check_columns(stem, path, header(path))
-            counts[stem] = _parquet_rows(path) if path.endswith(".parquet") else _check_csv_text(path)
+            if path.endswith(".parquet"):
+                check_parquet(stem, path)
+                counts[stem] = _parquet_rows(path)
+            else:
+                check_columns(stem, path, header(path))
+                counts[stem] = _check_csv_text(path)
     return counts
 
 

@@ -289,7 +289,7 @@ def _broken(tmp_path, name, mutate):
     ("unreadable", ("enterprises.parquet",)),
     ("missing_roster", ("roster",)),
     ("ragged_row", ("cases.csv",)),
-    ("ragged_enterprise_row", ("enterprises.csv", "Line", "Expected Number of Columns")),
+    ("ragged_enterprise_row", ("enterprises.csv", "line 19 has 3 fields", "fewer than the 9 columns")),
     ("not_utf8_enterprises", ("enterprises.csv", "Line", "not utf-8")),
     ("code_with_underscore", ("enterprises.csv", "region_code", "11_101")),
     ("duplicate_officer", ("roster.csv", "officer_id", "'O2'")),

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
+import re
 import sys
 
-from .contract import RULES, ScreeningInputError
+from .contract import RULES, ScreeningInputError, locate_inputs
 
 
 def _w(stream, text: str) -> None:
@@ -31,9 +33,9 @@ def run_screen(data_dir: str, out: str, *, as_of: str | None = None, engine: str
         _w(stderr, f"[screen] {stage:<14} {elapsed:7.2f}s{extra}")
 
     try:
-        day = datetime.date.fromisoformat(as_of) if as_of else None
-    except ValueError:
-        _w(stderr, f"error: --as-of {as_of!r} is not a date YYYY-MM-DD")
+        day = parse_day(as_of)
+    except ValueError as exc:
+        _w(stderr, f"error: --as-of {exc}")
         return 2
     if engine not in ("duckdb", "spark"):
         _w(stderr, f"error: --engine must be duckdb or spark, not {engine!r}")
@@ -45,22 +47,55 @@ def run_screen(data_dir: str, out: str, *, as_of: str | None = None, engine: str
     except ValueError as exc:
         _w(stderr, f"error: --rules: {exc}")
         return 2
+    kept = f"nothing written; {out} is left as it was" if os.path.lexists(out) else "nothing written"
+    problem = _out_problem(data_dir, out)
+    if problem:
+        _w(stderr, f"error: --out {out}: {problem}")
+        _w(stderr, kept)
+        return 2
     try:
         result = screen(data_dir, as_of=day, engine=engine, rules=rule_list, progress=progress)
     except ScreeningInputError as exc:
         _w(stderr, f"error: {exc}")
-        _w(stderr, "nothing written")
+        _w(stderr, kept)
         return 1
     try:
         write_hits(result.hits, out)
     except OSError as exc:
         _w(stderr, f"error: cannot write {out}: {exc.strerror or exc}")
-        _w(stderr, "nothing written")
+        _w(stderr, kept)
         return 1
     _w(stdout, f"screening {data_dir} as of {result.as_of} with {engine}: {out}")
     for line in result.summary_lines():
         _w(stdout, line)
     return 0
+
+
+def parse_day(text: str | None) -> datetime.date | None:
+    """A date written exactly YYYY-MM-DD (None: not given); ValueError says what is wrong."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise ValueError(f"{text!r} is not a date YYYY-MM-DD")
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date of the calendar") from None
+
+
+def _out_problem(data_dir: str, out: str) -> str | None:
+    """Why hits cannot go to ``out`` (checked before the run, which may take minutes), else None."""
+    if os.path.isdir(out):
+        return "is a folder; give a file name such as hits.csv"
+    try:
+        inputs = locate_inputs(data_dir)
+    except ScreeningInputError:
+        return None  # the run reports it
+    target = os.path.realpath(out)
+    for path in inputs.values():
+        if os.path.realpath(path) == target:
+            return f"is the input file {os.path.basename(path)}; write the hits elsewhere"
+    return None
 
 
 def run_generate(out_dir: str, *, scale: str = "small", fmt: str = "csv", seed: int = 7,
@@ -76,7 +111,11 @@ def run_generate(out_dir: str, *, scale: str = "small", fmt: str = "csv", seed: 
     if any(f not in ("csv", "parquet") for f in formats):
         _w(stderr, "error: --format must be csv, parquet or both")
         return 2
-    day = datetime.date.fromisoformat(as_of) if as_of else None
+    try:
+        day = parse_day(as_of)
+    except ValueError as exc:
+        _w(stderr, f"error: --as-of {exc}")
+        return 2
     meta = generate(out_dir, scale, formats=formats, seed=seed, as_of=day)
     _w(stdout, f"wrote {scale} data set to {out_dir} (as of {meta['as_of']}): "
        + ", ".join(f"{k} {v}" for k, v in meta["rows"].items()) + f"; truth {meta['truth_rows']} rows")

@@ -41,8 +41,9 @@ CHECKS = (
     ("roster", "officer_id", "nonempty", None),
     ("roster", "birth_date", "date", None),
     ("roster", "left_date", "date", None),
+    ("roster", "jurisdiction", "nonempty", None),
     ("roster", "jurisdiction", "code", (2, 4, 6)),
-    ("roster", "role", "enum_or_empty", ROLES),
+    ("roster", "role", "enum", ROLES),
     ("roster", "status", "enum_or_empty", OFFICER_STATUS),
     ("relatives", "officer_id", "nonempty", None),
     ("relatives", "relation", "enum", RELATIONS),
@@ -103,16 +104,41 @@ def sort_key(h: Hit):
     return (h.rule, h.officer_id, h.registry, h.record_key, h.subject)
 
 
+def check_file_names(data_dir: str) -> None:
+    """Refuse a contract file whose name differs only in case (``Enterprises.csv``,
+    ``lawyers.PARQUET``): it would otherwise be left out without a word. (Only the data folder's
+    own entries are read; nothing else in it matters.)"""
+    try:
+        entries = os.listdir(data_dir)
+    except OSError as exc:
+        raise ScreeningInputError(f"{data_dir}: cannot list the folder: {exc.strerror or exc}", file=data_dir)
+    for entry in sorted(entries):
+        stem, ext = os.path.splitext(entry)
+        exact = stem in FILES and ext in (".csv", ".parquet")
+        if not exact and stem.lower() in FILES and ext.lower() in (".csv", ".parquet"):
+            raise ScreeningInputError(f"{entry}: file names are lower case: rename it {stem.lower()}{ext.lower()}",
+                                      file=entry)
+
+
 def locate_inputs(data_dir: str) -> dict[str, str]:
-    """Map file stem -> path (.csv or .parquet). Raises on missing required files or ambiguity."""
+    """Map file stem -> path (.csv or .parquet). Raises on missing required files, ambiguity, a
+    misnamed contract file or a link to nothing."""
     if not os.path.isdir(data_dir):
         raise ScreeningInputError(f"{data_dir}: not a directory", file=data_dir)
+    check_file_names(data_dir)
     found: dict[str, str] = {}
     for stem in FILES:
         cands = [os.path.join(data_dir, stem + ext) for ext in (".csv", ".parquet")]
-        cands = [c for c in cands if os.path.exists(c)]
+        cands = [c for c in cands if os.path.lexists(c)]
         if len(cands) > 1:
             raise ScreeningInputError(f"{stem}: both {stem}.csv and {stem}.parquet exist; keep one", file=cands[0])
+        if cands and not os.path.exists(cands[0]):
+            name = os.path.basename(cands[0])
+            raise ScreeningInputError(f"{name}: cannot read file: it is a link to a file that does not exist",
+                                      file=name)
+        if cands and os.path.isdir(cands[0]):
+            name = os.path.basename(cands[0])
+            raise ScreeningInputError(f"{name}: is a folder, not a file", file=name)
         if cands:
             found[stem] = cands[0]
         elif stem in REQUIRED_FILES:

@@ -10,9 +10,12 @@ import time
 from .contract import FILES, ScreeningInputError
 from .normalize import normalize_name, sql_str
 from .pipeline import Dialect, Step
-from .readers import check_columns, header
+from .readers import check_columns, check_types, csv_problem, duck_kind, header, parquet_schema
 
 ROW_KEY = "zd_row_no"
+EXTRA = "zd_extra_field"
+RAGGED = "zd-ragged-row"
+NULL_STR = "\x01zd-no-null\x01"  # matches no real value: empty fields read as '' and padding as NULL
 
 
 class DuckDialect(Dialect):
@@ -80,12 +83,14 @@ class DuckBackend:
     # -- sources
     def register_source(self, stem: str, path: str) -> None:
         name = os.path.basename(path)
-        cols = header(path, self.con)
-        check_columns(stem, path, cols)
         want = FILES[stem]
         p = _lit(path)
         if path.endswith(".parquet"):
-            sel = ", ".join(f"CAST({_q(c)} AS VARCHAR) AS {c}" for c in want)
+            schema = parquet_schema(path, self.con)
+            cols = [c for c, _t in schema]
+            check_columns(stem, path, cols)
+            kinds = check_types(stem, path, dict(schema), duck_kind)
+            sel = ", ".join(f"{_as_text(c, kinds[c])} AS {c}" for c in want)
             if "file_row_number" in cols:  # the reader's row number would clash with the file's column
                 src = f"SELECT {sel} FROM read_parquet({p})"
             else:
@@ -93,10 +98,20 @@ class DuckBackend:
                 src = f"SELECT {sel}, file_row_number AS {ROW_KEY} FROM read_parquet({p}, file_row_number = true)"
                 self.row_keys[stem] = ROW_KEY
         else:
-            coldef = "{" + ", ".join(f"{_lit(c)}: 'VARCHAR'" for c in cols) + "}"
-            src = (f"SELECT {', '.join(_q(c) + ' AS ' + c for c in want)} FROM read_csv({p}, header = true, "
-                   f"auto_detect = false, columns = {coldef}, delim = ',', quote = '\"', escape = '\"', "
-                   f"strict_mode = true)")
+            cols = header(path, self.con)
+            check_columns(stem, path, cols)
+            # columns by position (an extra column's name may repeat or differ only in case), plus one
+            # more to catch a row with a field too many; a padded field is NULL and an empty one '',
+            # so a row with a field too few shows as a NULL last column (strict mode alone lets a
+            # row's surplus empty fields through)
+            pos = {c: i for i, c in reversed(list(enumerate(cols)))}
+            coldef = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cols))) + f", '{EXTRA}': 'VARCHAR'}}"
+            ragged = f"{EXTRA} IS NOT NULL OR c{len(cols) - 1} IS NULL"
+            sel = ", ".join(f"nullif(c{pos[c]}, '') AS {c}" for c in want)
+            src = (f"SELECT {sel} "
+                   f"FROM read_csv({p}, header = true, auto_detect = false, columns = {coldef}, delim = ',', "
+                   f"quote = '\"', escape = '\"', strict_mode = true, null_padding = true, nullstr = {_lit(NULL_STR)}) "
+                   f"WHERE CASE WHEN {ragged} THEN error('{RAGGED}') ELSE TRUE END")
         csv = not path.endswith(".parquet")
         self.sources[stem] = name
         try:
@@ -109,6 +124,9 @@ class DuckBackend:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
         except self.duckdb.Error as exc:
+            where = csv_problem(path, len(cols)) if csv and (RAGGED in str(exc) or "invalid state" in str(exc)) else None
+            if where:
+                raise ScreeningInputError(f"{name}: {where}", file=name)
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
 
     def row_key(self, stem: str) -> str | None:
@@ -161,16 +179,25 @@ def _q(c: str) -> str:
     return '"' + c.replace('"', '""') + '"'
 
 
+def _as_text(col: str, kind: str) -> str:
+    """A Parquet column as the contract's text: dates (DATE or TIMESTAMP) as YYYY-MM-DD."""
+    if kind == "date":
+        return f"CAST(CAST({_q(col)} AS DATE) AS VARCHAR)"
+    return f"CAST({_q(col)} AS VARCHAR)"
+
+
 def _first_line(exc: Exception) -> str:
     """The first line of DuckDB's message; for a CSV error ("CSV Error on Line: N") also the line
-    that says what is wrong with that row (its raw text and the suggested fixes are left out)."""
+    that says what is wrong with that row. The row's raw text (which may hold personal data and
+    run over several lines) and the suggested fixes are left out: the reason is the last line
+    before the first "Possible fixes" or "Possible Solution"."""
     lines = [ln.strip() for ln in str(exc).strip().splitlines()]
     if not lines:
         return type(exc).__name__
     if "CSV Error on Line" in lines[0]:
-        rest = lines[1:]
-        if rest and rest[0].startswith("Original Line"):  # the row's raw text, on this line or the next
-            rest = rest[2:] if rest[0].rstrip(":") == "Original Line" else rest[1:]
-        detail = [ln for ln in rest if ln and not ln.startswith("Possible")]
-        return "; ".join([lines[0]] + detail[:1])
+        fixes = next((i for i, ln in enumerate(lines) if ln.startswith("Possible")), None)
+        reason = next((ln for ln in reversed(lines[1:fixes]) if ln), None) if fixes else None
+        if reason and not reason.startswith("Original Line"):
+            return f"{lines[0]}; {reason}"
+        return lines[0]
     return lines[0]

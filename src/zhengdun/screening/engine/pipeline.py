@@ -634,7 +634,8 @@ def runnable_rules(present: set[str], rules: list[str]) -> tuple[list[str], dict
 
 
 def parse_rules(text: str | None) -> list[str]:
-    if not text:
+    """None means every rule; a text must name at least one."""
+    if text is None:
         return list(RULES)
     out = []
     for r in (x.strip() for x in text.split(",")):
@@ -644,4 +645,6 @@ def parse_rules(text: str | None) -> list[str]:
             raise ValueError(f"unknown rule {r!r}; rules are {', '.join(RULES)}")
         if r not in out:
             out.append(r)
+    if not out:
+        raise ValueError(f"no rule named; rules are {', '.join(RULES)}")
     return out

@@ -6,6 +6,7 @@ import csv
 import os
 
 from .contract import RULES, ScreeningInputError
+from .readers import check_utf8
 
 KEY = ("rule", "officer_id", "subject", "registry", "record_key")
 
@@ -13,13 +14,30 @@ KEY = ("rule", "officer_id", "subject", "registry", "record_key")
 def _keys(path: str) -> set[tuple]:
     name = os.path.basename(path)
     try:
+        check_utf8(path)
         with open(path, encoding="utf-8-sig", newline="") as fh:
-            r = csv.DictReader(fh)
-            missing = [k for k in KEY if k not in (r.fieldnames or [])]
+            r = csv.reader(fh, strict=True)
+            header = next(r, None)
+            if header is None:
+                raise ScreeningInputError(f"{name}: empty file, a header row is required", file=name)
+            header = [c.strip() for c in header]
+            missing = [k for k in KEY if k not in header]
             if missing:
                 raise ScreeningInputError(f"{name}: missing required column {missing[0]}", file=name,
                                           column=missing[0])
-            return {tuple(row[k] for k in KEY) for row in r}
+            at = [header.index(k) for k in KEY]
+            keys = set()
+            start = r.line_num + 1
+            for row in r:
+                if row:
+                    if len(row) != len(header):
+                        raise ScreeningInputError(
+                            f"{name}: line {start} has {len(row)} fields, the header {len(header)}", file=name)
+                    keys.add(tuple(row[i] for i in at))
+                start = r.line_num + 1
+            return keys
+    except csv.Error as exc:
+        raise ScreeningInputError(f"{name}: not valid CSV: {exc}", file=name)
     except OSError as exc:
         raise ScreeningInputError(f"{name}: cannot read file: {exc.strerror or exc}", file=name)
 

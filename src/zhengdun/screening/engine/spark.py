@@ -13,7 +13,7 @@ import time
 from .contract import FILES, ScreeningInputError
 from .normalize import name_translate_strings, sql_str
 from .pipeline import Dialect, Step
-from .readers import check_utf8
+from .readers import check_columns, check_types, check_utf8, csv_problem
 
 
 class SparkDialect(Dialect):
@@ -70,13 +70,15 @@ class SparkBackend:
         self.spark = spark or get_session(master)
         self.progress = progress or (lambda *a, **k: None)
         self.cached = []
+        self.csv_fields: dict[str, tuple[str, int]] = {}  # CSV file name -> (path, header columns)
 
     def register_source(self, stem: str, path: str) -> None:
         from pyspark.sql import functions as F
 
         name = os.path.basename(path)
+        parquet = path.endswith(".parquet")
         try:
-            if path.endswith(".parquet"):
+            if parquet:
                 df = self.spark.read.parquet(path)
             else:
                 if os.path.exists(path):
@@ -89,10 +91,14 @@ class SparkBackend:
             raise
         except Exception as exc:  # noqa: BLE001 - AnalysisException, Py4JJavaError
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
-        from .readers import check_columns
-
         check_columns(stem, path, list(df.columns))
-        df = df.select(*[F.col(f"`{c}`").cast("string").alias(c) for c in FILES[stem]])
+        if parquet:
+            types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+            kinds = check_types(stem, path, types, spark_kind)
+        else:
+            kinds = {c: "text" for c in FILES[stem]}
+            self.csv_fields[name] = (path, len(df.columns))
+        df = df.select(*[_as_text(F.col(f"`{c}`"), kinds[c]).alias(c) for c in FILES[stem]])
         df.createOrReplaceTempView(f"src_{stem}")
 
     def row_key(self, stem: str) -> str | None:
@@ -106,7 +112,8 @@ class SparkBackend:
             return [tuple(r) for r in self.spark.sql(sql).collect()]
         except Exception as exc:  # noqa: BLE001
             if file:
-                raise ScreeningInputError(f"{file}: cannot read file: {_first_line(exc)}", file=file)
+                where = csv_problem(*self.csv_fields[file]) if file in self.csv_fields else None
+                raise ScreeningInputError(f"{file}: {where or 'cannot read file: ' + _first_line(exc)}", file=file)
             raise
 
     def run_step(self, step: Step) -> None:
@@ -137,6 +144,35 @@ class SparkBackend:
                 self.spark.catalog.dropTempView(t.name)
 
 
+def spark_kind(type_name: str) -> str | None:
+    """The kind of a Spark column type (its simpleString), None where no contract column may have it."""
+    if type_name == "string":
+        return "text"
+    if type_name == "void":
+        return "empty"
+    if type_name in ("tinyint", "smallint", "int", "bigint"):
+        return "integer"
+    if type_name in ("date", "timestamp_ntz"):
+        return "date"
+    if type_name in ("float", "double") or type_name.startswith("decimal"):
+        return "number"
+    return None
+
+
+def _as_text(col, kind: str):
+    """A column as the contract's text, cast as DuckDB casts it: dates as YYYY-MM-DD."""
+    return col.cast("date").cast("string") if kind == "date" else col.cast("string")
+
+
 def _first_line(exc: Exception) -> str:
-    s = str(exc).strip()
+    """A short reason: Spark's error class where the JVM raised one (its message may quote a row
+    of the file, which may hold personal data), else the first line of the message."""
+    import re
+
+    java = getattr(exc, "java_exception", None)
+    text = str(java) if java is not None else str(exc)
+    classes = re.findall(r"\[([A-Z][A-Z0-9_]+(?:\.[A-Z0-9_]+)*)\]", text)
+    if java is not None:
+        return classes[-1] if classes else type(exc).__name__
+    s = text.strip()
     return s.splitlines()[0] if s else type(exc).__name__
