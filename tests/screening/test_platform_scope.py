@@ -155,3 +155,90 @@ def test_a_server_file_linking_outside_the_roots_is_refused(cast, media, tmp_pat
     run = services.run_start(actor=cast.clue_handler, dataset=dataset, roster_source=RosterSource.PLATFORM,
                              background=False)
     assert run.status == RunStatus.FAILED and "允许目录之外" in run.error
+
+
+ROSTER_HEADER = ["officer_id", "name", "id_number", "birth_date", "unit_code", "jurisdiction", "role", "status",
+                 "left_date"]
+
+
+def test_a_data_set_roster_puts_each_hit_in_the_listed_unit_with_the_listed_name(
+        cast, media, client_for, django_capture_on_commit_callbacks):
+    from tests.screening.test_platform import csv_file
+
+    roster = csv_file("roster.csv", ROSTER_HEADER, [
+        ["R1", "张 审判", make_id("360101", "19800101", 11), "", "CAFY", "360101", "judge", "serving", ""],
+        ["R2", "王法官", JUDGE_B_ID, "", "CBFY", "360102", "judge", "serving", ""],
+        ["R3", "外单位人", make_id("360101", "19700707", 71), "", "ELSEWHERE", "360101", "police", "serving", ""]])
+    relatives = csv_file("relatives.csv", ["officer_id", "relation", "name", "id_number", "birth_date"], [])
+    outsider = ["91360101MA0000007X", "甲县另一公司", "360101", "active", "外单位人",
+                make_id("360101", "19700707", 71), "legal_rep", ""]
+    dataset = register(cast, [roster, relatives, *registry_files(extra_enterprises=[B_ROW, outsider])])
+    with django_capture_on_commit_callbacks(execute=True):
+        run = services.run_start(actor=cast.clue_handler, dataset=dataset, roster_source=RosterSource.DATASET)
+    run.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    hits = {h.officer_key: h for h in ScreeningHit.objects.filter(run=run, rule="officer_business")}
+    assert (hits["R1"].unit_id, hits["R1"].officer_name) == (cast.court_a.id, "张 审判")
+    assert (hits["R2"].unit_id, hits["R2"].officer_name) == (cast.court_b.id, "王法官")
+    assert (hits["R3"].unit_id, hits["R3"].officer_name) == (cast.city.id, "外单位人")  # unknown code: the run's unit
+    assert all(h.officer is None for h in hits.values())
+    client = client_for(cast.users["handler_a"])
+    assert client.get(f"/screening/hits/{hits['R1'].id}/").status_code == 200
+    assert client.get(f"/screening/hits/{hits['R2'].id}/").status_code == 404
+
+
+def test_the_api_turns_only_the_requested_page_of_hits_into_rows(cast, media, client_for, monkeypatch,
+                                                                   django_capture_on_commit_callbacks):
+    from zhengdun.screening import api
+
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    template = ScreeningHit.objects.filter(run=run).first()
+    extra = []
+    for n in range(150):
+        template.pk = None
+        template.record_key, template.fingerprint = f"X{n:04d}", f"{n:040x}"
+        extra.append(ScreeningHit(**{f.attname: getattr(template, f.attname) for f in ScreeningHit._meta.concrete_fields}))
+    ScreeningHit.objects.bulk_create(extra)
+    total = ScreeningHit.objects.filter(run=run).count()
+    calls = []
+    real = api._hit_out
+    monkeypatch.setattr(api, "_hit_out", lambda h: calls.append(h.pk) or real(h))
+    body = client_for(cast.clue_handler).get(f"/api/screening/runs/{run.id}/hits?page=2").json()
+    assert body["count"] == total and len(body["items"]) == total - 100
+    assert len(calls) == total - 100
+
+
+def test_a_run_whose_worker_process_has_gone_is_shown_failed(cast, media, client_for,
+                                                              django_capture_on_commit_callbacks):
+    import datetime as dt
+    import socket
+    import subprocess
+    import sys
+
+    from zhengdun.screening.models import ScreeningRun
+
+    dataset = register(cast)
+    run = run_platform(cast, dataset, django_capture_on_commit_callbacks)
+    assert run.worker == services.worker_id()  # the process that ran it
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    host = socket.gethostname()
+    me = services.worker_id()
+
+    def running(worker):
+        return ScreeningRun.objects.create(unit=cast.city, dataset=dataset, roster_source="platform",
+                                           as_of=dt.date(2026, 1, 1), rules="officer_business",
+                                           status=RunStatus.RUNNING, created_by=cast.clue_handler, worker=worker)
+
+    killed = running(f"{host}:{child.pid}:1")
+    reused = running(f"{host}:{me.split(':')[1]}:1")   # the pid now belongs to another process
+    alive = running(me)
+    elsewhere = running(f"other-host-{host}:{child.pid}:1")
+    client = client_for(cast.clue_handler)
+    page = client.get(f"/screening/runs/{killed.id}/").content.decode()
+    assert "执行进程已停止" in page
+    for r in (killed, reused, alive, elsewhere):
+        r.refresh_from_db()
+    assert (killed.status, reused.status) == (RunStatus.FAILED, RunStatus.FAILED)
+    assert (alive.status, elsewhere.status) == (RunStatus.RUNNING, RunStatus.RUNNING)
+    assert client.get(f"/api/screening/runs/{alive.id}").json()["status"] == "running"

@@ -81,6 +81,23 @@ class ReviewIn(Schema):
     reason: str
 
 
+class _PageRows:
+    """A queryset that the paginator slices before each row is turned into a dict: a page
+    reads its own rows only (the paginator counts through ``.all().count()``)."""
+
+    def __init__(self, queryset, to_dict):
+        self.queryset, self.to_dict = queryset, to_dict
+
+    def all(self):
+        return self.queryset
+
+    def __len__(self):
+        return self.queryset.count()
+
+    def __getitem__(self, page: slice) -> list[dict]:
+        return [self.to_dict(row) for row in self.queryset[page]]
+
+
 def _run_out(run) -> dict:
     return {"id": run.id, "unit": run.unit_id, "dataset": run.dataset_id, "roster_source": run.roster_source,
             "as_of": run.as_of, "engine": run.engine, "rules": run.rule_list, "status": run.status,
@@ -94,6 +111,11 @@ def _hit_out(h) -> dict:
             "officer": h.officer_id, "subject": h.subject, "subject_name": h.subject_name, "registry": h.registry,
             "record_key": h.record_key, "match": h.match, "score": h.score, "evidence": h.evidence,
             "is_new": h.is_new, "review_status": h.review_status, "review_reason": h.review_reason}
+
+
+def _lead_out(h) -> dict:
+    return {**_hit_out(h), "dataset_name": h.run.dataset.name, "reviewed_by": str(h.reviewed_by or ""),
+            "reviewed_at": h.reviewed_at}
 
 
 @router.get("/datasets", response=list[DatasetOut])
@@ -119,12 +141,14 @@ def run_create(request, payload: RunIn):
 @api_policy(HANDLER)
 @paginate(PageNumberPagination, page_size=50)
 def run_list(request):
-    return [_run_out(r) for r in selectors.run_list(scope=handler_scope(request)).select_related("previous")]
+    services.runs_fail_orphaned()
+    return _PageRows(selectors.run_list(scope=handler_scope(request)).select_related("previous"), _run_out)
 
 
 @router.get("/runs/{run_id}", response=RunOut)
 @api_policy(HANDLER)
 def run_get(request, run_id: int):
+    services.runs_fail_orphaned()
     run = selectors.run_get(scope=handler_scope(request), run_id=run_id)
     if run is None:
         raise Http404
@@ -141,8 +165,8 @@ def hit_list(request, run_id: int, rule: str = "", min_score: float | None = Non
     if run is None:
         raise Http404
     services.hits_listed(actor=request.user, run=run, ip=request.META.get("REMOTE_ADDR", ""))
-    return [_hit_out(h) for h in selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
-                                                    review_status=review_status, new_only=new_only)]
+    return _PageRows(selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
+                                        review_status=review_status, new_only=new_only), _hit_out)
 
 
 @router.get("/leads", response=list[LeadOut])
@@ -157,8 +181,7 @@ def lead_list(request, dataset: int | None = None):
         if chosen is None:
             raise Http404
     services.leads_listed(actor=request.user, ip=request.META.get("REMOTE_ADDR", ""))
-    return [{**_hit_out(h), "dataset_name": h.run.dataset.name, "reviewed_by": str(h.reviewed_by or ""),
-             "reviewed_at": h.reviewed_at} for h in selectors.lead_list(scope=scope, dataset=chosen)]
+    return _PageRows(selectors.lead_list(scope=scope, dataset=chosen), _lead_out)
 
 
 @router.get("/hits/{hit_id}", response=HitOut)

@@ -93,6 +93,21 @@ def _parquet_rows(path: str) -> int:
     return int(pq.read_metadata(path).num_rows)
 
 
+def dataset_roster(folder: Path) -> dict[str, tuple[str, str]]:
+    """officer_id -> (name, unit_code) from a data set's own roster file, read by the engine's
+    reader (the run has validated it)."""
+    from zhengdun.screening.engine.duck import DuckBackend
+
+    path = locate_inputs(str(folder))["roster"]
+    backend = DuckBackend(threads=1, memory_limit="1GB")
+    try:
+        backend.register_source("roster", path)
+        rows = backend.query("SELECT officer_id, name, unit_code FROM src_roster")
+    finally:
+        backend.close()
+    return {str(key): (str(name or "").strip(), str(unit or "").strip()) for key, name, unit in rows}
+
+
 def screen(folder: Path, *, as_of: datetime.date, engine: str, rules: list[str],
            progress: Callable[[float, str], None]) -> Outcome:
     """Run the engine, full validation included; progress(fraction, stage) is called as it goes."""

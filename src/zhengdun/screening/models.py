@@ -92,6 +92,8 @@ class ScreeningRun(UnitScoped):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # host:pid:start of the process running it, so a run whose worker was killed can be told apart
+    worker = models.CharField(_("执行进程"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

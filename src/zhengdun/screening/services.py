@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import shutil
+import socket
 import tempfile
 import uuid
 from datetime import date
@@ -212,7 +214,8 @@ def run_execute(run_id: int) -> ScreeningRun:
     with audited(actor=None, action="screening.run_begin"):
         # only a queued run starts: a task delivered twice, or a finished run, is left as it is
         started = ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
-            status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage=_("准备输入数据"))
+            status=RunStatus.RUNNING, started_at=timezone.now(), progress=1, stage=_("准备输入数据"),
+            worker=worker_id())
     if not started:
         return run
     if run.dataset.source == DatasetSource.SERVER:
@@ -238,7 +241,8 @@ def run_execute(run_id: int) -> ScreeningRun:
 
         outcome = engine_adapter.screen(data_dir, as_of=run.as_of, engine=run.engine, rules=run.rule_list,
                                         progress=progress)
-        _store_hits(run, outcome, officers_by_key)
+        listed = _dataset_people(run, data_dir) if run.roster_source == RosterSource.DATASET and outcome.rows else {}
+        _store_hits(run, outcome, officers_by_key, listed)
     except engine_adapter.InputError as exc:
         _fail(run, _("数据校验未通过，未保存任何命中。请修正数据文件（上传的数据集须重新登记）后再运行：%(error)s") % {"error": exc})
     except HitStoreError as exc:
@@ -254,10 +258,67 @@ def run_execute(run_id: int) -> ScreeningRun:
     return run
 
 
+def _process_start(pid: int) -> str | None:
+    """The start time of process ``pid`` (Linux /proc), "" where /proc is not there, None if no such process."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[19]
+    except FileNotFoundError:
+        if not os.path.isdir("/proc/self"):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None
+            except PermissionError:
+                pass
+            return ""
+        return None
+    except (OSError, IndexError):
+        return ""
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid()) or ''}"
+
+
+def _worker_gone(worker: str) -> bool:
+    """True when the process that ran a run was on this host and has stopped (killed, machine
+    restarted); a worker on another host cannot be checked from here."""
+    host, _sep, rest = worker.partition(":")
+    pid, _sep, start = rest.partition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    now = _process_start(int(pid))
+    return now is None or bool(start and now and now != start)
+
+
+def runs_fail_orphaned() -> int:
+    """Fail the runs still marked running whose worker process has gone (a SIGKILL or a crash
+    leaves no chance to say so); called where runs are shown. Returns how many."""
+    failed = 0
+    for run in ScreeningRun.objects.filter(status=RunStatus.RUNNING).exclude(worker="").only("id", "worker"):
+        if _worker_gone(run.worker):
+            with audited(actor=None, action="screening.run_failed"):
+                failed += ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+                    status=RunStatus.FAILED, finished_at=timezone.now(), stage=_("运行失败"),
+                    error=_("排查运行被中断（执行进程已停止），请重新运行"))
+    return failed
+
+
 def _fail(run: ScreeningRun, message: str) -> None:
     with audited(actor=None, action="screening.run_failed"):
         ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                      error=message[:4000], stage=_("运行失败"))
+
+
+def _dataset_people(run: ScreeningRun, data_dir: Path) -> dict[str, tuple[str, int]]:
+    """officer_id -> (name, unit) for a data set's own roster: the unit whose code the roster gives,
+    where it lies inside the run's unit, else the run's unit (so a county's handlers see the hits
+    about their county's officers)."""
+    roster = engine_adapter.dataset_roster(data_dir)
+    codes = {code for _name, code in roster.values() if code}
+    units = dict(Unit.objects.filter(path__startswith=run.unit.path, code__in=codes).values_list("code", "id"))
+    return {key: (name, units.get(code, run.unit_id)) for key, (name, code) in roster.items()}
 
 
 def _compared_run(run: ScreeningRun, rules: list[str]) -> ScreeningRun | None:
@@ -287,7 +348,8 @@ SUBJECTS = {"officer", *Relation.values}
 _LIMITED = [f for f in ScreeningHit._meta.concrete_fields if getattr(f, "max_length", None)]
 
 
-def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, rules: set[str]) -> ScreeningHit:
+def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, rules: set[str],
+                  listed: dict | None = None) -> ScreeningHit:
     """One engine row as a hit; a row outside the contract fails the run naming the row and field,
     instead of a database error half-way through bulk_create."""
     def bad(field: str, reason: str) -> HitStoreError:
@@ -309,9 +371,14 @@ def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, r
         raise bad("score", _("不在 0–1 之间"))
     officer_key = str(row["officer_id"])
     officer = officers_by_key.get(officer_key)
+    if officer is not None:
+        officer_name, unit_id = officer.name, officer.unit_id
+    else:
+        officer_name, unit_id = (listed or {}).get(officer_key, ("", run.unit_id))
     hit = ScreeningHit(
-        run=run, unit_id=officer.unit_id if officer else run.unit_id, rule=row["rule"], officer_key=officer_key,
-        officer=officer, officer_name=officer.name if officer else "", subject=row["subject"],
+        run=run, unit_id=unit_id, rule=row["rule"], officer_key=officer_key,
+        officer=officer, officer_name=officer_name[:ScreeningHit._meta.get_field("officer_name").max_length],
+        subject=row["subject"],
         subject_name=str(row.get("subject_name") or ""), registry=row["registry"], record_key=str(row["record_key"]),
         match=row["match"], score=score, evidence=str(row.get("evidence") or ""),
         fingerprint=fingerprint(row["rule"], officer_key, row["subject"], row["registry"], str(row["record_key"])))
@@ -322,7 +389,8 @@ def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, r
     return hit
 
 
-def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_key: dict) -> None:
+def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_key: dict,
+                listed: dict | None = None) -> None:
     rules_run = [r for r in run.rule_list if r in outcome.rules_run]
     previous = _compared_run(run, rules_run)
     compared = set(previous.rule_list) & set(rules_run) if previous else set()
@@ -333,7 +401,7 @@ def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_
     reviews = _earlier_reviews(run)
     hits, fingerprints, summary = [], set(), dict.fromkeys(rules_run, 0)
     for n, row in enumerate(outcome.rows, start=1):
-        hit = _hit_from_row(run, n, row, officers_by_key, set(rules_run))
+        hit = _hit_from_row(run, n, row, officers_by_key, set(rules_run), listed)
         if hit.fingerprint in fingerprints:
             raise HitStoreError(_("第 %(n)d 条命中与前面的命中重复（规则、干警、对象、登记记录均相同），引擎输出不符合约定")
                                 % {"n": n})

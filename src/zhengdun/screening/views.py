@@ -38,6 +38,7 @@ def _form_errors(form, exc: ValidationError):
 @access_policy(HANDLER)
 def index(request):
     scope = handler_scope(request)
+    services.runs_fail_orphaned()
     return render(request, "screening/index.html", {
         "datasets": selectors.dataset_list(scope=scope)[:50],
         "runs": selectors.run_list(scope=scope)[:50],
@@ -108,6 +109,7 @@ def _filtered_hits(request, scope, run):
 @access_policy(HANDLER)
 def run_detail(request, run_id):
     scope = handler_scope(request)
+    services.runs_fail_orphaned()
     run = _or_404(selectors.run_get(scope=scope, run_id=run_id))
     form, hits = _filtered_hits(request, scope, run)
     if hits is None:
@@ -130,6 +132,7 @@ def run_detail(request, run_id):
 
 @access_policy(HANDLER)
 def run_progress(request, run_id):
+    services.runs_fail_orphaned()
     run = _or_404(selectors.run_get(scope=handler_scope(request), run_id=run_id))
     response = render(request, "screening/run_progress.html", {"run": run})
     if run.status in ("succeeded", "failed") and request.headers.get("HX-Request"):
