@@ -90,7 +90,7 @@ def test_bad_rows_fail_the_run_naming_file_and_column(cast, media, client_for, d
     dataset = register(cast, [bad])  # the header is right: registered at once
     run = run_platform(cast, dataset, django_capture_on_commit_callbacks)
     assert run.status == RunStatus.FAILED
-    assert "数据校验未通过" in run.error and "lawyers.csv" in run.error and "status" in run.error
+    assert "数据校验未通过" in run.error and "问题在文件 lawyers.csv 的 status 列" in run.error
     assert not ScreeningHit.objects.filter(run=run).exists()
     page = client_for(cast.clue_handler).get(f"/screening/runs/{run.id}/progress/").content.decode()
     assert "lawyers.csv" in page and "status" in page and "失败" in page

@@ -242,3 +242,22 @@ def test_a_run_whose_worker_process_has_gone_is_shown_failed(cast, media, client
     assert (killed.status, reused.status) == (RunStatus.FAILED, RunStatus.FAILED)
     assert (alive.status, elsewhere.status) == (RunStatus.RUNNING, RunStatus.RUNNING)
     assert client.get(f"/api/screening/runs/{alive.id}").json()["status"] == "running"
+
+
+def test_the_export_and_the_hit_page_speak_english_when_asked(cast, media, client_for,
+                                                              django_capture_on_commit_callbacks):
+    import io
+
+    from django.utils import translation
+
+    run = city_run(cast, django_capture_on_commit_callbacks)
+    with translation.override("en"):
+        content = services.hits_export_xlsx(actor=cast.clue_handler, hits=ScreeningHit.objects.filter(run=run),
+                                            run=run)
+    rows = list(load_workbook(filename=io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[0][-3:] == ("Run no.", "Hit no.", "Lead key") and rows[1][10] == "Yes"
+    client = client_for(cast.clue_handler)
+    client.cookies["django_language"] = "en"
+    hit = ScreeningHit.objects.filter(run=run).first()
+    page = client.get(f"/screening/hits/{hit.id}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<dd class="col-9">Yes</dd>' in page

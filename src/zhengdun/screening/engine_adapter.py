@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext_lazy as _
+
 from zhengdun.screening.engine.contract import (
     FILES,
     RULE_NEEDS,
@@ -28,7 +30,7 @@ from zhengdun.screening.engine.readers import check_columns, check_parquet, head
 
 InputError = ScreeningInputError
 __all__ = ["RULE_NEEDS", "InputError", "Outcome", "check", "screen"]
-STAGES = {"read": (0.1, "读取数据"), "validate": (0.25, "校验数据"), "done": (1.0, "整理结果")}
+STAGES = {"read": (0.1, _("读取数据")), "validate": (0.25, _("校验数据")), "done": (1.0, _("整理结果"))}
 SAMPLE_BYTES = 1 << 20  # the start of each CSV file is decoded at registration: catches GBK exports
 
 
@@ -117,8 +119,8 @@ def screen(folder: Path, *, as_of: datetime.date, engine: str, rules: list[str],
         fraction, label = STAGES.get(stage, (None, None))
         if fraction is None:
             done_steps["n"] += 1
-            fraction, label = min(0.95, 0.25 + 0.07 * done_steps["n"]), f"匹配与规则计算（第 {done_steps['n']} 步）"
-        progress(fraction, label)
+            fraction, label = min(0.95, 0.25 + 0.07 * done_steps["n"]), _("匹配与规则计算（第 %(n)d 步）") % {"n": done_steps["n"]}
+        progress(fraction, str(label))
 
     result = engine_screen(str(folder), as_of=as_of, engine=engine, rules=rules, progress=on_progress)
     return Outcome(rows=[hit.as_dict() for hit in result.hits], counts=dict(result.counts),

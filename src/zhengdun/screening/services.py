@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
 from zhengdun.audit.chain import audited, record
 from zhengdun.org.access import scope_for
@@ -244,7 +245,7 @@ def run_execute(run_id: int) -> ScreeningRun:
         listed = _dataset_people(run, data_dir) if run.roster_source == RosterSource.DATASET and outcome.rows else {}
         _store_hits(run, outcome, officers_by_key, listed)
     except engine_adapter.InputError as exc:
-        _fail(run, _("数据校验未通过，未保存任何命中。请修正数据文件（上传的数据集须重新登记）后再运行：%(error)s") % {"error": exc})
+        _fail(run, _input_error_message(exc))
     except HitStoreError as exc:
         _fail(run, str(exc))
     except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message shown to the user
@@ -256,6 +257,19 @@ def run_execute(run_id: int) -> ScreeningRun:
         shutil.rmtree(workdir, ignore_errors=True)
     run.refresh_from_db()
     return run
+
+
+def _input_error_message(exc: engine_adapter.InputError) -> str:
+    """The run's failure in Chinese: where the problem is (file, column), then the engine's own
+    report, which is English and names the row or value."""
+    if exc.file and exc.column:
+        where = _("问题在文件 %(file)s 的 %(column)s 列。") % {"file": exc.file, "column": exc.column}
+    elif exc.file:
+        where = _("问题在文件 %(file)s。") % {"file": exc.file}
+    else:
+        where = ""
+    return _("数据校验未通过，未保存任何命中。%(where)s请修正数据文件（上传的数据集须重新登记）后再运行。引擎报告：%(error)s") % {
+        "where": where, "error": exc}
 
 
 def _process_start(pid: int) -> str | None:
@@ -524,8 +538,10 @@ def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> S
     return hit
 
 
-EXPORT_HEADERS = ["规则", "干警编号", "干警姓名", "对象", "对象姓名", "登记库", "登记记录", "匹配方式", "置信度",
-                  "依据", "本次新增", "研判结论", "研判理由", "数据集", "运行编号", "命中编号", "线索标识"]
+EXPORT_HEADERS = [
+    _l("规则"), _l("干警编号"), _l("干警姓名"), _l("对象"), _l("对象姓名"), _l("登记库"), _l("登记记录"), _l("匹配方式"), _l("置信度"),
+    _l("依据"), _l("本次新增"), _l("研判结论"), _l("研判理由"), _l("数据集"), _l("运行编号"), _l("命中编号"), _l("线索标识")
+]
 # A spreadsheet reads a cell starting with one of these as a formula (=HYPERLINK(...), +cmd|...);
 # values from uploaded registries are written as text cells that stay text when edited.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -553,12 +569,12 @@ def hits_export_xlsx(*, actor: User, hits, run: ScreeningRun | None = None) -> b
     scope = _require_handler(actor, run.unit if run is not None else None)
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_("排查命中"))
-    sheet.append(EXPORT_HEADERS)
+    sheet.append([str(h) for h in EXPORT_HEADERS])
     count = 0
     for h in hits.within(scope).select_related("run__dataset").iterator(chunk_size=2000):
         sheet.append(_export_row(sheet, [
             h.get_rule_display(), h.officer_key, h.officer_name, h.subject_label, h.subject_name, h.registry_label,
-            h.record_key, h.match_label, round(h.score, 3), h.evidence, "是" if h.is_new else "否",
+            h.record_key, h.match_label, round(h.score, 3), h.evidence, _("是") if h.is_new else _("否"),
             h.get_review_status_display(), h.review_reason, h.run.dataset.name, h.run_id, h.id, h.lead_key]))
         count += 1
     buffer = io.BytesIO()
