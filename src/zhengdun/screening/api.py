@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from zhengdun.org.api_auth import api_policy
 from zhengdun.org.models import Role
+from zhengdun.org.selectors import unit_list
 from zhengdun.screening import selectors, services
 from zhengdun.screening.selectors import handler_scope
 
@@ -95,6 +96,8 @@ class _PageRows:
         return self.queryset.count()
 
     def __getitem__(self, page: slice) -> list[dict]:
+        if (page.start or 0) > 2 ** 40:  # a page number far past any list (SQL offsets are 64-bit)
+            return []
         return [self.to_dict(row) for row in self.queryset[page]]
 
 
@@ -159,13 +162,18 @@ def run_get(request, run_id: int):
 @api_policy(HANDLER)
 @paginate(PageNumberPagination, page_size=100)
 def hit_list(request, run_id: int, rule: str = "", min_score: float | None = None, review_status: str = "",
-             new_only: bool = False):
+             new_only: bool = False, unit: int | None = None):
     scope = handler_scope(request)
     run = selectors.run_get(scope=scope, run_id=run_id)
     if run is None:
         raise Http404
+    chosen = None
+    if unit is not None:
+        chosen = unit_list(scope=scope).filter(pk=unit).first()
+        if chosen is None:
+            raise Http404
     services.hits_listed(actor=request.user, run=run, ip=request.META.get("REMOTE_ADDR", ""))
-    return _PageRows(selectors.hit_list(scope=scope, run=run, rule=rule, min_score=min_score,
+    return _PageRows(selectors.hit_list(scope=scope, run=run, rule=rule, unit=chosen, min_score=min_score,
                                         review_status=review_status, new_only=new_only), _hit_out)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,17 +64,25 @@ def check(folder: Path) -> dict[str, int | None]:
             if stem not in present:
                 with open(work / f"{stem}.csv", "w", newline="", encoding="utf-8") as handle:
                     csv.writer(handle).writerow(FILES[stem])
-        paths = locate_inputs(str(work))
-        counts: dict[str, int | None] = {}
-        for stem, path in paths.items():
-            if stem not in present:
-                continue
-            if path.endswith(".parquet"):
-                check_parquet(stem, path)
-                counts[stem] = _parquet_rows(path)
-            else:
-                check_columns(stem, path, header(path))
-                counts[stem] = _check_csv_text(path)
+        try:
+            counts = _check_work(work, present)
+        except ScreeningInputError as exc:  # the messages name the files, not the check's temp folder
+            raise ScreeningInputError(str(exc).replace(f"{work}{os.sep}", ""), file=exc.file,
+                                      column=exc.column) from None
+    return counts
+
+
+def _check_work(work: Path, present: set[str]) -> dict[str, int | None]:
+    counts: dict[str, int | None] = {}
+    for stem, path in locate_inputs(str(work)).items():
+        if stem not in present:
+            continue
+        if path.endswith(".parquet"):
+            check_parquet(stem, path)
+            counts[stem] = _parquet_rows(path)
+        else:
+            check_columns(stem, path, header(path))
+            counts[stem] = _check_csv_text(path)
     return counts
 
 

@@ -71,8 +71,13 @@ class HitFilterForm(forms.Form):
                                       choices=[("", _("全部"))] + list(ReviewStatus.choices))
     min_score = forms.FloatField(label=_("最低置信度"), required=False, min_value=0, max_value=1)
     new_only = forms.BooleanField(label=_("只看本次新增"), required=False)
-    unit = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    unit = forms.TypedChoiceField(label=_("单位"), required=False, coerce=int, empty_value=None,
+                                  choices=[("", _("全部"))])
     q = forms.CharField(label=_("姓名"), required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [("", _("全部"))] + [(u.id, u.name) for u in units]
 
 
 class HitReviewForm(forms.Form):

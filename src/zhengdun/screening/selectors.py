@@ -34,6 +34,14 @@ def run_get(*, scope: Scope, run_id: int) -> ScreeningRun | None:
     return run_list(scope=scope).select_related("previous").filter(pk=run_id).first()
 
 
+def hit_units(*, scope: Scope, run: ScreeningRun):
+    """The units (in scope) that hold hits of ``run``: the choices of the unit filter."""
+    from zhengdun.org.selectors import unit_list
+
+    held = ScreeningHit.objects.within(scope).filter(run=run).values("unit_id")
+    return unit_list(scope=scope).filter(pk__in=held).order_by("path")
+
+
 def hit_list(*, scope: Scope, run: ScreeningRun, rule: str = "", unit=None, min_score: float | None = None,
              review_status: str = "", new_only: bool = False, query: str = "") -> QuerySet[ScreeningHit]:
     hits = ScreeningHit.objects.within(scope).filter(run=run).select_related("unit", "run")

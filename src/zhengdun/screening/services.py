@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import shutil
 import socket
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -112,12 +113,18 @@ def dataset_register_server(*, actor: User, unit: Unit, name: str, path: str) ->
     _require_handler(actor, unit)
     if not name.strip():
         raise ValidationError({"name": _("请填写数据集名称")})
-    folder = Path(path).expanduser().resolve()
-    roots = _server_roots()
-    if not any(folder == root or root in folder.parents for root in roots):
+    try:
+        folder = Path(path.strip()).expanduser().resolve()
+        roots = _server_roots()
+        inside = any(folder == root or root in folder.parents for root in roots)
+        exists = inside and folder.is_dir()
+    except (OSError, RuntimeError) as exc:  # a name too long, a loop of links
+        raise ValidationError({"path": _("服务器目录无法使用：%(error)s")
+                               % {"error": getattr(exc, "strerror", None) or exc}}) from None
+    if not inside:
         raise ValidationError({"path": _("服务器目录必须位于允许的目录之下：%(roots)s")
                                % {"roots": "、".join(str(r) for r in roots) or _("（未配置）")}})
-    if not folder.is_dir():
+    if not exists:
         raise ValidationError({"path": _("服务器目录不存在：%(path)s") % {"path": folder}})
     _check_files_inside_roots(folder)
     counts = _check_folder(folder)
@@ -135,11 +142,15 @@ def _check_files_inside_roots(folder: Path) -> None:
     an allowed root (checked at registration and again when a run reads the folder)."""
     roots = _server_roots()
     outside = []
-    for path in sorted(folder.iterdir()):
-        if path.suffix.lower() in ALLOWED_SUFFIXES and path.stem in CONTRACT_STEMS:
-            target = path.resolve()
-            if not any(root in target.parents for root in roots):
-                outside.append(path.name)
+    try:
+        for path in sorted(folder.iterdir()):
+            if path.suffix.lower() in ALLOWED_SUFFIXES and path.stem in CONTRACT_STEMS:
+                target = path.resolve(strict=True)
+                if not any(root in target.parents for root in roots):
+                    outside.append(path.name)
+    except (OSError, RuntimeError) as exc:  # gone, unreadable, a link to nothing or a loop of links
+        raise ValidationError({"path": _("服务器目录或其中的文件无法读取：%(folder)s（%(error)s）")
+                               % {"folder": folder, "error": getattr(exc, "strerror", None) or exc}}) from None
     if outside:
         raise ValidationError({"path": _("以下文件指向允许目录之外，不能使用：%(files)s") % {"files": "、".join(outside)}})
 
@@ -177,7 +188,9 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
     finished. Without a roster source the data set's default is used (`dataset_default_roster_source`)."""
     _require_handler(actor, dataset.unit)
     roster_source = roster_source or dataset_default_roster_source(dataset=dataset)
-    rules = list(rules or RULE_NAMES)
+    if rules is not None and not rules:
+        raise ValidationError({"rules": _("请至少选择一条规则")})
+    rules = list(dict.fromkeys(rules or RULE_NAMES))
     unknown = [r for r in rules if r not in RULE_NAMES]
     if unknown:
         raise ValidationError({"rules": _("未知规则：%(rules)s") % {"rules": "、".join(unknown)}})
@@ -190,7 +203,7 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
     with audited(actor=actor, action="screening.run_start"):
         run = ScreeningRun.objects.create(unit=dataset.unit, dataset=dataset, roster_source=roster_source,
                                           as_of=as_of or timezone.localdate(), engine=engine, rules=",".join(rules),
-                                          created_by=actor, stage=_("排队等待执行"))
+                                          created_by=actor, stage=_queued_stage())
     if not background:
         return run_execute(run.pk)
     from zhengdun.screening.tasks import execute_run
@@ -199,9 +212,19 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
     return run
 
 
+def _queued_stage() -> str:
+    """Stages are stored as text in the site's language (the worker writes the later ones so)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("排队等待执行")
+
+
 def _set_progress(run: ScreeningRun, progress: int, stage: str) -> None:
     with audited(actor=None, action="screening.run_progress"):
-        ScreeningRun.objects.filter(pk=run.pk).update(progress=progress, stage=stage[:200])
+        ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(progress=progress, stage=stage[:200])
+
+
+class RunEnded(Exception):
+    """The run is no longer running (it was failed meanwhile); nothing more is written for it."""
 
 
 class HitStoreError(Exception):
@@ -219,15 +242,11 @@ def run_execute(run_id: int) -> ScreeningRun:
             worker=worker_id())
     if not started:
         return run
-    if run.dataset.source == DatasetSource.SERVER:
-        try:
-            _check_files_inside_roots(Path(run.dataset.folder))
-        except ValidationError as exc:
-            _fail(run, " ".join(exc.messages))
-            run.refresh_from_db()
-            return run
     workdir = Path(tempfile.mkdtemp(prefix="zd-screen-"))
     try:
+        if run.dataset.source == DatasetSource.SERVER:
+            # the folder may have gone, or a file been relinked, since it was registered
+            _check_files_inside_roots(Path(run.dataset.folder))
         data_dir = Path(run.dataset.folder)
         officers_by_key = {}
         if run.roster_source == RosterSource.PLATFORM:
@@ -246,8 +265,12 @@ def run_execute(run_id: int) -> ScreeningRun:
         _store_hits(run, outcome, officers_by_key, listed)
     except engine_adapter.InputError as exc:
         _fail(run, _input_error_message(exc))
+    except RunEnded:
+        pass
     except HitStoreError as exc:
         _fail(run, str(exc))
+    except ValidationError as exc:
+        _fail(run, " ".join(exc.messages))
     except Exception as exc:  # noqa: BLE001 - any failure ends the run with its message shown to the user
         _fail(run, _("排查运行失败：%(error)s") % {"error": exc})
     except BaseException:  # the worker is being stopped: the run must not stay "running"
@@ -291,16 +314,28 @@ def _process_start(pid: int) -> str | None:
         return ""
 
 
+def _pid_namespace() -> str:
+    """Which PID numbering this process sees (containers on one host may each have their own)."""
+    try:
+        return os.readlink("/proc/self/ns/pid").strip("pid:[]")
+    except OSError:
+        return ""
+
+
 def worker_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}:{_process_start(os.getpid()) or ''}"
+    """host:pid-namespace:pid:start-time of this process."""
+    return f"{socket.gethostname()}:{_pid_namespace()}:{os.getpid()}:{_process_start(os.getpid()) or ''}"
 
 
 def _worker_gone(worker: str) -> bool:
-    """True when the process that ran a run was on this host and has stopped (killed, machine
-    restarted); a worker on another host cannot be checked from here."""
-    host, _sep, rest = worker.partition(":")
-    pid, _sep, start = rest.partition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """True when the process that ran a run was on this host, in this PID namespace, and has
+    stopped (killed, machine restarted) or its PID now belongs to another process. A worker
+    elsewhere (another host or container) cannot be checked from here."""
+    parts = worker.split(":")
+    if len(parts) != 4 or not parts[2].isascii() or not parts[2].isdigit():
+        return False
+    host, namespace, pid, start = parts
+    if host != socket.gethostname() or namespace != _pid_namespace():
         return False
     now = _process_start(int(pid))
     return now is None or bool(start and now and now != start)
@@ -321,18 +356,21 @@ def runs_fail_orphaned() -> int:
 
 def _fail(run: ScreeningRun, message: str) -> None:
     with audited(actor=None, action="screening.run_failed"):
-        ScreeningRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(),
+        ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                      error=message[:4000], stage=_("运行失败"))
 
 
-def _dataset_people(run: ScreeningRun, data_dir: Path) -> dict[str, tuple[str, int]]:
+def _dataset_people(run: ScreeningRun, data_dir: Path) -> dict[str, tuple[str, int | None]]:
     """officer_id -> (name, unit) for a data set's own roster: the unit whose code the roster gives,
-    where it lies inside the run's unit, else the run's unit (so a county's handlers see the hits
-    about their county's officers)."""
+    where it lies inside the run's unit (so a county's handlers see the hits about their county's
+    officers); None where the code is a unit of this platform outside the run's unit (those hits are
+    not the run's to keep); the run's unit where the code is unknown here."""
     roster = engine_adapter.dataset_roster(data_dir)
     codes = {code for _name, code in roster.values() if code}
+    known = dict(Unit.objects.filter(code__in=codes).values_list("code", "path"))
     units = dict(Unit.objects.filter(path__startswith=run.unit.path, code__in=codes).values_list("code", "id"))
-    return {key: (name, units.get(code, run.unit_id)) for key, (name, code) in roster.items()}
+    return {key: (name, units[code] if code in units else (None if code in known else run.unit_id))
+            for key, (name, code) in roster.items()}
 
 
 def _compared_run(run: ScreeningRun, rules: list[str]) -> ScreeningRun | None:
@@ -363,7 +401,7 @@ _LIMITED = [f for f in ScreeningHit._meta.concrete_fields if getattr(f, "max_len
 
 
 def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, rules: set[str],
-                  listed: dict | None = None) -> ScreeningHit:
+                  listed: dict | None = None) -> ScreeningHit | None:
     """One engine row as a hit; a row outside the contract fails the run naming the row and field,
     instead of a database error half-way through bulk_create."""
     def bad(field: str, reason: str) -> HitStoreError:
@@ -389,6 +427,8 @@ def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, r
         officer_name, unit_id = officer.name, officer.unit_id
     else:
         officer_name, unit_id = (listed or {}).get(officer_key, ("", run.unit_id))
+        if unit_id is None:  # an officer of a unit outside the run's
+            return None
     hit = ScreeningHit(
         run=run, unit_id=unit_id, rule=row["rule"], officer_key=officer_key,
         officer=officer, officer_name=officer_name[:ScreeningHit._meta.get_field("officer_name").max_length],
@@ -396,6 +436,10 @@ def _hit_from_row(run: ScreeningRun, n: int, row: dict, officers_by_key: dict, r
         subject_name=str(row.get("subject_name") or ""), registry=row["registry"], record_key=str(row["record_key"]),
         match=row["match"], score=score, evidence=str(row.get("evidence") or ""),
         fingerprint=fingerprint(row["rule"], officer_key, row["subject"], row["registry"], str(row["record_key"])))
+    for field in ("subject_name", "record_key", "evidence", "officer_name"):
+        value = getattr(hit, field)
+        if "\x00" in value:  # PostgreSQL text cannot hold NUL
+            setattr(hit, field, value.replace("\x00", "\ufffd"))
     for field in _LIMITED:
         value = getattr(hit, field.attname)
         if isinstance(value, str) and len(value) > field.max_length:
@@ -413,15 +457,19 @@ def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_
         seen_before = set(ScreeningHit.objects.filter(run=previous, rule__in=compared)
                           .values_list("fingerprint", flat=True))
     reviews = _earlier_reviews(run)
-    hits, fingerprints, summary = [], set(), dict.fromkeys(rules_run, 0)
+    hits, fingerprints, summary, outside = [], set(), dict.fromkeys(rules_run, 0), 0
     for n, row in enumerate(outcome.rows, start=1):
         hit = _hit_from_row(run, n, row, officers_by_key, set(rules_run), listed)
+        if hit is None:
+            outside += 1
+            continue
         if hit.fingerprint in fingerprints:
             raise HitStoreError(_("第 %(n)d 条命中与前面的命中重复（规则、干警、对象、登记记录均相同），引擎输出不符合约定")
                                 % {"n": n})
         fingerprints.add(hit.fingerprint)
-        # New unless the compared run ran this rule and reported the same finding.
-        hit.is_new = hit.rule not in compared or hit.fingerprint not in seen_before
+        # New: the compared run ran this rule and did not report the finding (a rule not compared,
+        # and every hit of a first run, is not "new": there is nothing it is new against).
+        hit.is_new = hit.rule in compared and hit.fingerprint not in seen_before
         before = reviews.get(hit.fingerprint)
         if before is not None:
             # A finding reviewed in an earlier run keeps its conclusion.
@@ -430,6 +478,8 @@ def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_
         hits.append(hit)
         summary[hit.rule] += 1
     stage = _("完成：命中 %(n)d 条") % {"n": len(hits)}
+    if outside:
+        stage += _("；%(n)d 条涉及本单位以外单位的干警，未保存") % {"n": outside}
     skipped = {r: why for r, why in outcome.rules_skipped.items() if r in run.rule_list}
     if skipped:
         labels = dict(RULES)
@@ -440,9 +490,11 @@ def _store_hits(run: ScreeningRun, outcome: engine_adapter.Outcome, officers_by_
     try:
         with audited(actor=None, action="screening.run_store"):
             ScreeningHit.objects.bulk_create(hits, batch_size=2000)
-            ScreeningRun.objects.filter(pk=run.pk).update(
+            stored = ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
                 status=RunStatus.SUCCEEDED, finished_at=timezone.now(), progress=100, summary=summary,
                 rules=",".join(rules_run), previous=previous, stage=stage[:200])
+            if not stored:  # failed meanwhile (its worker taken for gone): the hits go with it
+                raise RunEnded
             if files != run.dataset.files:  # rows counted by the engine's full read (CSV: first run)
                 ScreeningDataset.objects.filter(pk=run.dataset_id).update(files=files)
     except DatabaseError as exc:
@@ -520,12 +572,20 @@ def leads_listed(*, actor: User, ip: str = "") -> None:
     record(actor=actor, action="screening.leads_view", op="read", object_type=ScreeningHit._meta.db_table, ip=ip)
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> ScreeningHit:
-    """Confirm a hit as a lead or mark it a false positive; either way a reason is required."""
-    _require_handler(actor, hit.unit)
+    """Confirm a hit as a lead or mark it a false positive (a reason is required), or withdraw the
+    conclusion (pending). A conclusion is the finding's: it is written to the finding's hit in every
+    run of the data set (same roster source and fingerprint), so each run's page, its export and the
+    leads agree; the audit chain keeps the history."""
+    scope = _require_handler(actor, hit.unit)
     if status not in (ReviewStatus.CONFIRMED, ReviewStatus.FALSE_POSITIVE, ReviewStatus.PENDING):
         raise ValidationError({"status": _("研判结论无效")})
     reason = (reason or "").strip()
+    if CONTROL_CHARS.search(reason):
+        raise ValidationError({"reason": _("研判理由含有不可见的控制字符，请删除后再提交")})
     if status != ReviewStatus.PENDING and len(reason) < 2:
         raise ValidationError({"reason": _("请填写研判理由")})
     limit = ScreeningHit._meta.get_field("review_reason").max_length
@@ -535,6 +595,10 @@ def hit_review(*, actor: User, hit: ScreeningHit, status: str, reason: str) -> S
         hit.review_status, hit.review_reason = status, reason
         hit.reviewed_by, hit.reviewed_at = actor, timezone.now()
         hit.save(update_fields=["review_status", "review_reason", "reviewed_by", "reviewed_at"])
+        (ScreeningHit.objects.within(scope)
+         .filter(run__dataset_id=hit.run.dataset_id, run__roster_source=hit.run.roster_source,
+                 fingerprint=hit.fingerprint).exclude(pk=hit.pk)
+         .update(review_status=status, review_reason=reason, reviewed_by=actor, reviewed_at=hit.reviewed_at))
     return hit
 
 
@@ -549,9 +613,12 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 def _export_row(sheet, values: list) -> list:
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     row = []
     for value in values:
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)  # control characters: not allowed in .xlsx
         if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type, cell.quotePrefix = "s", True

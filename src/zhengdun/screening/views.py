@@ -1,5 +1,7 @@
 """Screening pages for clue handlers. Thin: selectors read, services write."""
 
+import re
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -93,7 +95,7 @@ def dataset_detail(request, dataset_id):
 def _filtered_hits(request, scope, run):
     """The form and the hits it selects; None for the hits while the filter is invalid (its errors are
     shown; an invalid filter never silently widens to every hit)."""
-    form = HitFilterForm(request.GET or None)
+    form = HitFilterForm(request.GET or None, units=selectors.hit_units(scope=scope, run=run))
     if form.is_bound and not form.is_valid():
         return form, None
     data = form.cleaned_data if form.is_bound else {}
@@ -157,7 +159,8 @@ def hit_detail(request, hit_id):
             messages.success(request, _("研判结论已保存"))
             return redirect("screening:hit", hit_id=hit.id)
     services.hit_viewed(actor=request.user, hit=hit, ip=_ip(request))
-    return render(request, "screening/hit_detail.html", {"hit": hit, "form": form,
+    run_readable = selectors.run_get(scope=scope, run_id=hit.run_id) is not None
+    return render(request, "screening/hit_detail.html", {"hit": hit, "form": form, "run_readable": run_readable,
                                                          "evidence_points": evidence_points(hit.evidence)})
 
 
@@ -171,11 +174,14 @@ def run_export(request, run_id):
     if hits is None:
         messages.error(request, _("筛选条件有误, 未导出: %(errors)s") % {"errors": _filter_errors(form)})
         return redirect(f"{reverse('screening:run', args=[run.id])}?{request.GET.urlencode()}")
-    ids = [int(i) for i in request.POST.getlist("hit") if i.isdigit()]
+    ids = [int(i) for i in request.POST.getlist("hit") if ID_TEXT.fullmatch(i)]
     if ids:
         hits = hits.filter(pk__in=ids)
     content = services.hits_export_xlsx(actor=request.user, run=run, hits=hits)
     return _xlsx(content, f"screening-run-{run.id}-hits.xlsx")
+
+
+ID_TEXT = re.compile(r"[0-9]{1,18}")  # a database id as sent in a form or query (ASCII digits, fits 64 bits)
 
 
 def _ip(request) -> str:
@@ -196,7 +202,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 def _leads(request, scope):
     dataset = None
-    if request.GET.get("dataset", "").isdigit():
+    if ID_TEXT.fullmatch(request.GET.get("dataset", "")):
         dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=int(request.GET["dataset"])))
     return dataset, selectors.lead_list(scope=scope, dataset=dataset)
 
