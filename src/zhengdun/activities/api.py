@@ -5,7 +5,7 @@ Evidence files are uploaded through the page (multipart); the API records the ac
 from datetime import date
 
 from django.http import Http404
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from zhengdun.activities import selectors, services
@@ -123,4 +123,4 @@ def activity_create(request, payload: ActivityIn):
         date=payload.date, place=payload.place, organiser=payload.organiser,
         education_category=payload.education_category, participants=officers, headcount=payload.headcount,
         action=action, summary=payload.summary)
-    return 201, _out(activity, detail=True)
+    return Status(201, _out(activity, detail=True))
