@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -34,22 +35,22 @@ def _error(request, status: int, code: str, message: str, details=None):
 
 @api.exception_handler(Http404)
 def not_found(request, exc):
-    return _error(request, 404, "not_found", "未找到该资源")
+    return _error(request, 404, "not_found", _("未找到该资源"))
 
 
 @api.exception_handler(PermissionDenied)
 def forbidden(request, exc):
-    return _error(request, 403, "forbidden", str(exc) or "无权执行此操作")
+    return _error(request, 403, "forbidden", str(exc) or _("无权执行此操作"))
 
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
-    return _error(request, 401, "not_authenticated", "请先登录或提供有效的 API 令牌")
+    return _error(request, 401, "not_authenticated", _("请先登录或提供有效的 API 令牌"))
 
 
 @api.exception_handler(NinjaValidationError)
 def invalid_request(request, exc):
-    return _error(request, 422, "invalid_request", "请求参数不正确", exc.errors)
+    return _error(request, 422, "invalid_request", _("请求参数不正确"), exc.errors)
 
 
 @api.exception_handler(DjangoValidationError)
@@ -68,7 +69,7 @@ def http_error(request, exc):
 @api.exception_handler(Exception)
 def server_error(request, exc):
     logger.exception("API error on %s %s", request.method, request.path)
-    return _error(request, 500, "server_error", "服务器内部错误，请稍后重试")
+    return _error(request, 500, "server_error", _("服务器内部错误，请稍后重试"))
 
 
 api.add_router("/", org_router)

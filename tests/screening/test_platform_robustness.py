@@ -212,3 +212,10 @@ def test_the_queued_stage_is_stored_in_the_sites_language(cast, media):
     with translation.override("en"):
         run = services.run_start(actor=cast.clue_handler, dataset=register(cast))
     assert ScreeningRun.objects.get(pk=run.pk).stage == "排队等待执行"
+
+
+def test_api_errors_follow_the_language(cast, media, client_for):
+    client = client_for(cast.clue_handler)
+    assert client.get("/api/screening/runs/999999").json()["message"] == "未找到该资源"
+    client.cookies["django_language"] = "en"
+    assert client.get("/api/screening/runs/999999", HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "Not found"
