@@ -287,3 +287,113 @@ def test_spark_reads_typed_parquet_as_duckdb_does(spark, tmp_path, hand_hits):
     pq.write_table(t.set_column(t.schema.get_field_index("share_ratio"), "share_ratio", pa.array(v)), path)
     assert screen(d, as_of=AS_OF).hits == hand_hits
     assert screen(d, as_of=AS_OF, engine="spark", backend=SparkBackend(spark=spark)).hits == hand_hits
+
+
+# ---------------------------------------------------------------- second review
+
+def _keys(hits):
+    return sorted((h.rule, h.officer_id, h.subject, h.registry, h.record_key, h.match) for h in hits)
+
+
+def test_a_quoted_line_break_in_a_csv_value_is_read(tmp_path, hand_hits):
+    d = data.write_dataset(str(tmp_path / "d"))
+    rows = [list(r) for r in data.LAWYERS]
+    rows[1][4] = "甲\r\n所"
+    data.write_csv(os.path.join(d, "lawyers.csv"), rows)
+    assert _keys(screen(d, as_of=AS_OF).hits) == _keys(hand_hits)
+
+
+def _bad_utf8_parquet(tmp_path, stem, column):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d = data.write_dataset(str(tmp_path / "pq"), fmt="parquet")
+    path = os.path.join(d, f"{stem}.parquet")
+    t = pq.read_table(path)
+    raw = [x.encode("gbk") if x else None for x in t.column(column).to_pylist()]
+    pq.write_table(t.set_column(t.schema.get_field_index(column), column, pa.array(raw, pa.binary()).view(pa.string())),
+                   path)
+    return d
+
+
+@pytest.mark.parametrize("stem,column", [("roster", "name"), ("enterprises", "person_name")])
+def test_bad_utf8_in_a_parquet_text_column_names_the_file_not_the_value(tmp_path, capsys, stem, column):
+    d = _bad_utf8_parquet(tmp_path, stem, column)
+    err = _cli_refuses(d, tmp_path, capsys, f"{stem}.parquet")
+    assert "\\x" not in err and "Traceback" not in err
+
+
+def test_a_damaged_parquet_data_page_names_the_file(tmp_path, capsys):
+    d = data.write_dataset(str(tmp_path / "pq"), fmt="parquet")
+    path = os.path.join(d, "relatives.parquet")
+    raw = bytearray(open(path, "rb").read())
+    raw[100:600] = b"A" * 500
+    open(path, "wb").write(bytes(raw))
+    err = _cli_refuses(d, tmp_path, capsys, "relatives.parquet")
+    assert "Traceback" not in err
+
+
+def test_cr_only_line_endings_are_refused_with_a_message(tmp_path, capsys):
+    d = data.write_dataset(str(tmp_path / "d"))
+    text = open(os.path.join(d, "cases.csv"), encoding="utf-8", newline="").read()
+    open(os.path.join(d, "cases.csv"), "w", encoding="utf-8", newline="").write(text.replace("\r\n", "\r"))
+    _cli_refuses(d, tmp_path, capsys, "cases.csv", "LF or CR LF")
+
+
+def test_an_all_empty_parquet_column_of_arrows_null_type_is_read(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    d = data.write_dataset(str(tmp_path / "pq"), fmt="parquet")
+    path = os.path.join(d, "lawyers.parquet")
+    t = pq.read_table(path)
+    pq.write_table(t.set_column(t.schema.get_field_index("birth_date"), "birth_date", pa.nulls(len(t))), path)
+    assert screen(d, as_of=AS_OF).hits
+
+
+def test_a_contract_file_that_is_a_pipe_is_refused(tmp_path, capsys):
+    d = data.write_dataset(str(tmp_path / "d"))
+    os.remove(os.path.join(d, "cases.csv"))
+    os.mkfifo(os.path.join(d, "cases.csv"))
+    _cli_refuses(d, tmp_path, capsys, "cases.csv", "not a regular file")
+
+
+def test_a_folder_path_with_pattern_characters_is_refused(tmp_path, capsys):
+    d = data.write_dataset(str(tmp_path / "extract[1]"))
+    data.write_dataset(str(tmp_path / "extract1"))
+    _cli_refuses(d, tmp_path, capsys, "pattern")
+
+
+@pytest.mark.parametrize("out", ["", "newdir/", "pipe", "d/Cases.csv", "d/lawyers.parquet"])
+def test_an_unusable_out_is_refused_before_the_run(tmp_path, capsys, out):
+    d = data.write_dataset(str(tmp_path / "d"))
+    os.remove(os.path.join(d, "cases.csv"))
+    os.remove(os.path.join(d, "lawyers.csv"))
+    if out == "pipe":
+        os.mkfifo(str(tmp_path / "pipe"))
+    target = f"{tmp_path}/{out}" if out else ""
+    assert cli_main(["screen", d, "--out", target, "--as-of", data.AS_OF]) == 2
+    assert "--out" in capsys.readouterr().err
+    assert sorted(os.listdir(d)) == ["enterprises.csv", "relatives.csv", "roster.csv"]
+
+
+def test_as_of_before_1900_is_refused(tmp_path, capsys):
+    d = data.write_dataset(str(tmp_path / "d"))
+    assert cli_main(["screen", d, "--out", str(tmp_path / "h.csv"), "--as-of", "0001-01-01"]) == 2
+    assert "before 1900" in capsys.readouterr().err
+
+
+def test_hits_csv_has_normal_permissions_no_nul_and_follows_a_link(tmp_path):
+    d = data.write_dataset(str(tmp_path / "d"))
+    rows = [list(r) for r in data.RELATIVES]
+    rows[1][2] = rows[1][2][:1] + "\x00" + rows[1][2][1:]
+    data.write_csv(os.path.join(d, "relatives.csv"), rows)
+    real = tmp_path / "real.csv"
+    real.write_text("old\n", encoding="utf-8")
+    os.symlink(str(real), str(tmp_path / "link.csv"))
+    assert cli_main(["screen", d, "--out", str(tmp_path / "link.csv"), "--as-of", data.AS_OF]) == 0
+    assert os.path.islink(str(tmp_path / "link.csv")) and real.read_text(encoding="utf-8") != "old\n"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert os.stat(real).st_mode & 0o777 == 0o666 & ~umask
+    assert b"\x00" not in real.read_bytes()

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 
-from .contract import RULES, ScreeningInputError, locate_inputs
+from .contract import FILES, RULES, ScreeningInputError, locate_inputs
 
 
 def _w(stream, text: str) -> None:
@@ -75,18 +75,23 @@ def parse_day(text: str | None) -> datetime.date | None:
     """A date written exactly YYYY-MM-DD (None: not given); ValueError says what is wrong."""
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise ValueError(f"{text!r} is not a date YYYY-MM-DD")
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date of the calendar") from None
+    if day.year < 1900:
+        raise ValueError(f"{text!r} is before 1900")
+    return day
 
 
 def _out_problem(data_dir: str, out: str) -> str | None:
     """Why hits cannot go to ``out`` (checked before the run, which may take minutes), else None."""
-    if os.path.isdir(out):
-        return "is a folder; give a file name such as hits.csv"
+    if not out or out.endswith((os.sep, "/")) or os.path.isdir(out):
+        return "is not a file name; give one such as hits.csv"
+    if os.path.lexists(out) and not os.path.isfile(out):
+        return "exists and is not a regular file (a device, a pipe or a link to nothing)"
     try:
         inputs = locate_inputs(data_dir)
     except ScreeningInputError:
@@ -95,6 +100,10 @@ def _out_problem(data_dir: str, out: str) -> str | None:
     for path in inputs.values():
         if os.path.realpath(path) == target:
             return f"is the input file {os.path.basename(path)}; write the hits elsewhere"
+    stem, ext = os.path.splitext(os.path.basename(target))
+    if (stem.lower() in FILES and ext.lower() in (".csv", ".parquet")
+            and os.path.dirname(target) == os.path.realpath(data_dir)):
+        return f"would be read as an input file of {data_dir} by the next run; write the hits elsewhere"
     return None
 
 

@@ -104,6 +104,9 @@ def sort_key(h: Hit):
     return (h.rule, h.officer_id, h.registry, h.record_key, h.subject)
 
 
+PATTERN_CHARS = ("*", "?", "[", "]", "{", "}", "\\")
+
+
 def check_file_names(data_dir: str) -> None:
     """Refuse a contract file whose name differs only in case (``Enterprises.csv``,
     ``lawyers.PARQUET``): it would otherwise be left out without a word. (Only the data folder's
@@ -125,6 +128,10 @@ def locate_inputs(data_dir: str) -> dict[str, str]:
     misnamed contract file or a link to nothing."""
     if not os.path.isdir(data_dir):
         raise ScreeningInputError(f"{data_dir}: not a directory", file=data_dir)
+    if any(ch in os.path.abspath(data_dir) for ch in PATTERN_CHARS):
+        raise ScreeningInputError(f"{data_dir}: the folder's path holds one of {' '.join(PATTERN_CHARS)}, which "
+                                  f"the readers take as a file pattern; rename the folder or link it under "
+                                  f"another name", file=data_dir)
     check_file_names(data_dir)
     found: dict[str, str] = {}
     for stem in FILES:
@@ -136,9 +143,9 @@ def locate_inputs(data_dir: str) -> dict[str, str]:
             name = os.path.basename(cands[0])
             raise ScreeningInputError(f"{name}: cannot read file: it is a link to a file that does not exist",
                                       file=name)
-        if cands and os.path.isdir(cands[0]):
+        if cands and not os.path.isfile(cands[0]):  # a folder, a pipe, a device
             name = os.path.basename(cands[0])
-            raise ScreeningInputError(f"{name}: is a folder, not a file", file=name)
+            raise ScreeningInputError(f"{name}: not a regular file", file=name)
         if cands:
             found[stem] = cands[0]
         elif stem in REQUIRED_FILES:

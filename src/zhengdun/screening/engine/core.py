@@ -145,8 +145,10 @@ def _check(be, fname: str, col: str, problem: str, sql: str) -> None:
 
 
 def write_hits(hits: list[Hit], out_path: str) -> None:
-    """Write hits.csv atomically: a temp file in the same folder renamed at the end."""
-    out_dir = os.path.dirname(os.path.abspath(out_path)) or "."
+    """Write hits.csv atomically: a temp file in the same folder renamed at the end (through a link,
+    to the file it names), readable as a file created normally would be (umask)."""
+    out_path = os.path.realpath(out_path)
+    out_dir = os.path.dirname(out_path) or "."
     os.makedirs(out_dir, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".hits-", suffix=".csv.tmp", dir=out_dir)
     try:
@@ -154,7 +156,10 @@ def write_hits(hits: list[Hit], out_path: str) -> None:
             w = csv.writer(fh, lineterminator="\n")
             w.writerow(HIT_COLUMNS)
             for h in hits:
-                w.writerow(h.csv_row())
+                w.writerow([v.replace("\x00", "\ufffd") for v in h.csv_row()])  # no NUL in a text file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, out_path)
     except BaseException:
         if os.path.exists(tmp):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import threading
 import time
@@ -77,6 +78,7 @@ class DuckBackend:
         self.progress = progress or (lambda *a, **k: None)
         self.sources: dict[str, str] = {}
         self.row_keys: dict[str, str] = {}
+        self.parquet_text: dict[str, list[str]] = {}  # Parquet source -> its text columns
         # the name tables (OpenCC's dictionaries) load while DuckDB reads and validates the files
         threading.Thread(target=_warm_up, daemon=True).start()
 
@@ -108,10 +110,13 @@ class DuckBackend:
             coldef = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(cols))) + f", '{EXTRA}': 'VARCHAR'}}"
             ragged = f"{EXTRA} IS NOT NULL OR c{len(cols) - 1} IS NULL"
             sel = ", ".join(f"nullif(c{pos[c]}, '') AS {c}" for c in want)
-            src = (f"SELECT {sel} "
-                   f"FROM read_csv({p}, header = true, auto_detect = false, columns = {coldef}, delim = ',', "
-                   f"quote = '\"', escape = '\"', strict_mode = true, null_padding = true, nullstr = {_lit(NULL_STR)}) "
-                   f"WHERE CASE WHEN {ragged} THEN error('{RAGGED}') ELSE TRUE END")
+
+            def src(parallel: bool) -> str:
+                return (f"SELECT {sel} "
+                        f"FROM read_csv({p}, header = true, auto_detect = false, columns = {coldef}, delim = ',', "
+                        f"quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
+                        f"nullstr = {_lit(NULL_STR)}, parallel = {str(parallel).lower()}) "
+                        f"WHERE CASE WHEN {ragged} THEN error('{RAGGED}') ELSE TRUE END")
         csv = not path.endswith(".parquet")
         self.sources[stem] = name
         try:
@@ -119,15 +124,35 @@ class DuckBackend:
                 # every CSV file is parsed once: validation and all later steps scan the in-memory
                 # copy (each scan of a view would parse the file again; beyond the memory limit DuckDB
                 # keeps the copy in its temp directory)
-                self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src}")
+                try:
+                    self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src(True)}")
+                except self.duckdb.Error as exc:
+                    if "quoted new lines" not in str(exc):
+                        raise
+                    # a quoted field holds a line break: DuckDB's parallel reader cannot pad rows
+                    # then, so such a file is read by one thread
+                    self.con.execute(f"CREATE TEMP TABLE src_{stem} AS {src(False)}")
             else:
                 self.con.execute(f"CREATE TEMP VIEW src_{stem} AS {src}")
                 self.con.execute(f"SELECT count(*) FROM src_{stem}").fetchone()
+                self.parquet_text[stem] = [c for c in want if kinds[c] == "text"]
         except self.duckdb.Error as exc:
             where = csv_problem(path, len(cols)) if csv and (RAGGED in str(exc) or "invalid state" in str(exc)) else None
             if where:
                 raise ScreeningInputError(f"{name}: {where}", file=name)
             raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
+
+    def _culprit(self, exc: Exception) -> ScreeningInputError | None:
+        """A Parquet file is read lazily, by whichever step first decodes its values: find the file
+        that fails to decode (bad UTF-8 in a text column, a damaged data page). Run on failure only."""
+        for stem, columns in self.parquet_text.items():
+            probe = ", ".join(f"max(length({c}))" for c in columns) or "count(*)"
+            try:
+                self.con.execute(f"SELECT {probe} FROM src_{stem}").fetchall()
+            except self.duckdb.Error as probe_exc:
+                name = self.sources[stem]
+                return ScreeningInputError(f"{name}: cannot read file: {_first_line(probe_exc)}", file=name)
+        return None
 
     def row_key(self, stem: str) -> str | None:
         """The column numbering the rows of src_<stem>, where its reader has one (Parquet)."""
@@ -149,10 +174,13 @@ class DuckBackend:
         kind = "TABLE" if step.materialise else "VIEW"
         try:
             self.con.execute(f"CREATE OR REPLACE TEMP {kind} {step.name} AS {step.sql}")
-        except (self.duckdb.InvalidInputException, self.duckdb.ConversionException, self.duckdb.IOException) as exc:
+        except self.duckdb.Error as exc:
             if step.reads and step.reads in self.sources:
                 name = self.sources[step.reads]
-                raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name)
+                raise ScreeningInputError(f"{name}: cannot read file: {_first_line(exc)}", file=name) from None
+            culprit = self._culprit(exc)
+            if culprit is not None:
+                raise culprit from None
             raise
         self.progress(step.name, time.time() - t0)
 
@@ -198,6 +226,12 @@ def _first_line(exc: Exception) -> str:
         fixes = next((i for i, ln in enumerate(lines) if ln.startswith("Possible")), None)
         reason = next((ln for ln in reversed(lines[1:fixes]) if ln), None) if fixes else None
         if reason and not reason.startswith("Original Line"):
-            return f"{lines[0]}; {reason}"
-        return lines[0]
-    return lines[0]
+            return f"{lines[0]}; {_redact(reason)}"
+        rest = next((ln for ln in lines[1:] if ln and not ln.startswith("Original Line")), "")
+        return f"{lines[0]}; {_redact(rest)}" if rest and not rest.startswith(("file =", "Possible")) else lines[0]
+    return _redact(lines[0])
+
+
+def _redact(text: str) -> str:
+    """Drop quoted values from a reader's message: they may be names or ID numbers from the file."""
+    return re.sub(r'"[^"]*"|\'[^\']*\'', "…", text)

@@ -19,7 +19,11 @@ def csv_header(path: str) -> list[str]:
         raise ScreeningInputError(f"{name}: cannot read file: {exc.strerror or exc}", file=name)
     if not line.strip():
         raise ScreeningInputError(f"{name}: empty file, a header row is required", file=name)
-    return [c.strip() for c in next(csv.reader([line]))]
+    try:
+        return [c.strip() for c in next(csv.reader([line], strict=True))]
+    except csv.Error as exc:  # e.g. lines ending in CR only, or a CR inside the header
+        raise ScreeningInputError(f"{name}: the header line is not valid CSV ({exc}); lines must end in LF or "
+                                  f"CR LF", file=name) from None
 
 
 def csv_problem(path: str, n_fields: int) -> str | None:
@@ -134,7 +138,7 @@ _EXPECTED = {(TEXT,): "text (string)", (TEXT, INTEGER): "text or integer", (TEXT
 
 def duck_kind(type_name: str) -> str | None:
     """The kind of a DuckDB column type, None where no contract column may have it."""
-    t = type_name.upper()
+    t = type_name.upper().strip('"')
     if t == "VARCHAR":
         return TEXT
     if t == "NULL":

@@ -59,7 +59,9 @@ def get_session(master: str | None = None):
          # over them costs the optimizer far more than it saves
          .config("spark.sql.constraintPropagation.enabled", "false"))
     s = b.getOrCreate()
-    s.sparkContext.setLogLevel("ERROR")
+    # FATAL: Spark's ERROR lines about a failed task quote the input row (names, ID numbers); the
+    # engine reports every failure itself, naming file and line
+    s.sparkContext.setLogLevel("FATAL")
     return s
 
 
@@ -94,6 +96,8 @@ class SparkBackend:
         check_columns(stem, path, list(df.columns))
         if parquet:
             types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
+            for col in _null_columns(path):  # all empty: Arrow's null type, which Spark reads as int
+                types[col] = "void"
             kinds = check_types(stem, path, types, spark_kind)
         else:
             kinds = {c: "text" for c in FILES[stem]}
@@ -157,6 +161,17 @@ def spark_kind(type_name: str) -> str | None:
     if type_name in ("float", "double") or type_name.startswith("decimal"):
         return "number"
     return None
+
+
+def _null_columns(path: str) -> list[str]:
+    """Columns of a Parquet file written with Arrow's null type (no value at all)."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        return [f.name for f in pq.read_schema(path) if pa.types.is_null(f.type)]
+    except Exception:  # noqa: BLE001 - not readable here (a cluster path): Spark's own types stand
+        return []
 
 
 def _as_text(col, kind: str):
