@@ -219,3 +219,16 @@ def test_api_errors_follow_the_language(cast, media, client_for):
     assert client.get("/api/screening/runs/999999").json()["message"] == "未找到该资源"
     client.cookies["django_language"] = "en"
     assert client.get("/api/screening/runs/999999", HTTP_ACCEPT_LANGUAGE="en").json()["message"] == "Not found"
+
+
+def test_a_server_folder_with_pattern_characters_and_an_early_as_of_are_refused(cast, media):
+    folder = media / "server" / "extract[1]"
+    folder.mkdir(parents=True)
+    for upload in registry_files():
+        (folder / upload.name).write_bytes(upload.read())
+    with pytest.raises(services.ValidationError) as ei:
+        services.dataset_register_server(actor=cast.clue_handler, unit=cast.city, name="x", path=str(folder))
+    assert "pattern" in " ".join(ei.value.messages)
+    with pytest.raises(services.ValidationError) as ei:
+        services.run_start(actor=cast.clue_handler, dataset=register(cast), as_of=dt.date(1, 1, 1))
+    assert "as_of" in ei.value.message_dict

@@ -24,6 +24,7 @@ from zhengdun.screening.engine.contract import (
     RULE_NEEDS,
     ScreeningInputError,
     check_file_names,
+    check_folder_path,
     locate_inputs,
 )
 from zhengdun.screening.engine.core import screen as engine_screen
@@ -50,6 +51,7 @@ def check(folder: Path) -> dict[str, int | None]:
     Registry-only sets are located beside placeholder roster/relatives headers, so the engine's
     own `locate_inputs` (one file per stem, .csv or .parquet) applies unchanged."""
     folder = Path(folder)
+    check_folder_path(str(folder))
     check_file_names(str(folder))
     try:
         inputs = [p for p in folder.iterdir() if p.suffix in (".csv", ".parquet") and p.stem in FILES]

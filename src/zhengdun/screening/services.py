@@ -196,6 +196,8 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
         raise ValidationError({"rules": _("未知规则：%(rules)s") % {"rules": "、".join(unknown)}})
     if engine not in ("duckdb", "spark"):
         raise ValidationError({"engine": _("引擎只能是 duckdb 或 spark")})
+    if as_of is not None and as_of.year < 1900:
+        raise ValidationError({"as_of": _("排查基准日不能早于 1900 年")})
     if roster_source not in RosterSource.values:
         raise ValidationError({"roster_source": _("排查对象无效")})
     if roster_source == RosterSource.DATASET and not dataset.has_own_roster:

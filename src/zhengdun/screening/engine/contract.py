@@ -107,6 +107,13 @@ def sort_key(h: Hit):
 PATTERN_CHARS = ("*", "?", "[", "]", "{", "}", "\\")
 
 
+def check_folder_path(data_dir: str) -> None:
+    if any(ch in os.path.abspath(data_dir) for ch in PATTERN_CHARS):
+        raise ScreeningInputError(f"{data_dir}: the folder's path holds one of {' '.join(PATTERN_CHARS)}, which "
+                                  f"the readers take as a file pattern; rename the folder or link it under "
+                                  f"another name", file=data_dir)
+
+
 def check_file_names(data_dir: str) -> None:
     """Refuse a contract file whose name differs only in case (``Enterprises.csv``,
     ``lawyers.PARQUET``): it would otherwise be left out without a word. (Only the data folder's
@@ -128,10 +135,7 @@ def locate_inputs(data_dir: str) -> dict[str, str]:
     misnamed contract file or a link to nothing."""
     if not os.path.isdir(data_dir):
         raise ScreeningInputError(f"{data_dir}: not a directory", file=data_dir)
-    if any(ch in os.path.abspath(data_dir) for ch in PATTERN_CHARS):
-        raise ScreeningInputError(f"{data_dir}: the folder's path holds one of {' '.join(PATTERN_CHARS)}, which "
-                                  f"the readers take as a file pattern; rename the folder or link it under "
-                                  f"another name", file=data_dir)
+    check_folder_path(data_dir)
     check_file_names(data_dir)
     found: dict[str, str] = {}
     for stem in FILES:
