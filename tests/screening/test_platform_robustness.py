@@ -232,3 +232,41 @@ def test_a_server_folder_with_pattern_characters_and_an_early_as_of_are_refused(
     with pytest.raises(services.ValidationError) as ei:
         services.run_start(actor=cast.clue_handler, dataset=register(cast), as_of=dt.date(1, 1, 1))
     assert "as_of" in ei.value.message_dict
+
+
+def test_a_run_may_screen_one_unit_below_the_data_sets(cast, media, client_for, django_capture_on_commit_callbacks):
+    dataset = register(cast, registry_files(extra_enterprises=[B_ROW]))
+    client = client_for(cast.clue_handler)
+    page = client.get(f"/screening/datasets/{dataset.id}/").content.decode()
+    assert 'name="unit"' in page and "乙县" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/screening/datasets/{dataset.id}/", {
+            "roster_source": "platform", "unit": cast.county_b.id, "as_of": "2026-11-01", "engine": "duckdb",
+            "rules": ["officer_business"]})
+    assert response.status_code == 302
+    run = ScreeningRun.objects.get(dataset=dataset)
+    assert run.unit_id == cast.county_b.id and run.status == RunStatus.SUCCEEDED, run.error
+    assert {h.unit_id for h in ScreeningHit.objects.filter(run=run)} == {cast.court_b.id}
+    # a city-wide run afterwards is not compared with the county's
+    whole = run_platform(cast, dataset, django_capture_on_commit_callbacks, rules=["officer_business"])
+    assert whole.unit_id == cast.city.id and whole.previous_id is None
+    api = client.post("/api/screening/runs", {"dataset": dataset.id, "unit": cast.county_a.id,
+                                              "roster_source": "platform"}, content_type="application/json")
+    assert api.status_code == 202 and api.json()["unit"] == cast.county_a.id
+
+
+def test_a_run_unit_outside_the_data_set_or_with_its_roster_is_refused(cast, media):
+    dataset = services.dataset_register_upload(actor=cast.clue_handler, unit=cast.county_a, name="甲县数据",
+                                               files=registry_files())
+    with pytest.raises(services.ValidationError) as ei:
+        services.run_start(actor=cast.clue_handler, dataset=dataset, unit=cast.county_b)
+    assert "unit" in ei.value.message_dict
+    roster = csv_file("roster.csv", ROSTER_HEADER, [])
+    relatives = csv_file("relatives.csv", ["officer_id", "relation", "name", "id_number", "birth_date"], [])
+    own = register(cast, [roster, relatives, *registry_files()])
+    with pytest.raises(services.ValidationError) as ei:
+        services.run_start(actor=cast.clue_handler, dataset=own, unit=cast.county_a,
+                           roster_source=RosterSource.DATASET)
+    assert "unit" in ei.value.message_dict
+    with pytest.raises(services.PermissionDenied):
+        services.run_start(actor=cast.users["handler_a"], dataset=register(cast), unit=cast.county_a)

@@ -31,6 +31,7 @@ class RunIn(Schema):
     engine: str = "duckdb"
     rules: list[str] | None = None
     roster_source: str | None = None  # default: the data set's own roster if it has one, else the platform's
+    unit: int | None = None  # default: the data set's unit; with the platform's roster, one below it
 
 
 class RunOut(Schema):
@@ -134,8 +135,13 @@ def run_create(request, payload: RunIn):
     dataset = selectors.dataset_get(scope=handler_scope(request), dataset_id=payload.dataset)
     if dataset is None:
         raise Http404
+    unit = None
+    if payload.unit is not None:
+        unit = unit_list(scope=handler_scope(request)).filter(pk=payload.unit).first()
+        if unit is None:
+            raise Http404
     run = services.run_start(actor=request.user, dataset=dataset, as_of=payload.as_of, engine=payload.engine,
-                             rules=payload.rules, roster_source=payload.roster_source)
+                             rules=payload.rules, roster_source=payload.roster_source, unit=unit)
     run.refresh_from_db()
     return Status(202, _run_out(run))
 

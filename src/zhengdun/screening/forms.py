@@ -42,14 +42,19 @@ class DatasetUploadForm(forms.Form):
 
 class RunStartForm(forms.Form):
     roster_source = forms.ChoiceField(label=_("排查对象"), choices=RosterSource.choices)
+    unit = forms.TypedChoiceField(label=_("排查单位"), coerce=int, required=False, empty_value=None,
+                                  help_text=_("使用本平台名册时可只排查某一下级单位"))
     as_of = forms.DateField(label=_("排查基准日"), required=False, widget=DateInput(),
                             help_text=_("默认今天；用于判断离职是否满两年"))
     engine = forms.ChoiceField(label=_("计算引擎"), choices=list(ENGINE_LABELS.items()))
     rules = forms.MultipleChoiceField(label=_("规则"), choices=RULES, widget=forms.CheckboxSelectMultiple,
                                       initial=[r for r, _l in RULES])
 
-    def __init__(self, *args, dataset=None, **kwargs):
+    def __init__(self, *args, dataset=None, units=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["unit"].choices = [(u.id, u.name) for u in units]
+        if dataset is not None:
+            self.fields["unit"].initial = dataset.unit_id
         # Without its own roster and relatives files a data set can only be screened against the
         # platform's roster: that is the default, and the other choice is shown disabled with the reason.
         self.own_roster = dataset is None or dataset.has_own_roster

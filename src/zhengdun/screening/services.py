@@ -180,7 +180,7 @@ def dataset_default_roster_source(*, dataset: ScreeningDataset) -> str:
 
 
 def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = None, engine: str = "duckdb",
-              rules: list[str] | None = None, roster_source: str | None = None,
+              rules: list[str] | None = None, roster_source: str | None = None, unit: Unit | None = None,
               background: bool = True) -> ScreeningRun:
     """Queue a run (background=False: run it here and return it finished — the demo seeding, which
     must not leave a task for a worker). The run it is compared with is chosen when its hits are
@@ -202,8 +202,15 @@ def run_start(*, actor: User, dataset: ScreeningDataset, as_of: date | None = No
         raise ValidationError({"roster_source": _("排查对象无效")})
     if roster_source == RosterSource.DATASET and not dataset.has_own_roster:
         raise ValidationError({"roster_source": _("该数据集不含 roster 和 relatives 文件，请选择使用本平台名册")})
+    unit = unit or dataset.unit
+    if unit.pk != dataset.unit_id:
+        _require_handler(actor, unit)
+        if not unit.path.startswith(dataset.unit.path):
+            raise ValidationError({"unit": _("排查单位须为数据集所属单位或其下级单位")})
+        if roster_source == RosterSource.DATASET:
+            raise ValidationError({"unit": _("使用数据集名册时，排查单位须为数据集所属单位")})
     with audited(actor=actor, action="screening.run_start"):
-        run = ScreeningRun.objects.create(unit=dataset.unit, dataset=dataset, roster_source=roster_source,
+        run = ScreeningRun.objects.create(unit=unit, dataset=dataset, roster_source=roster_source,
                                           as_of=as_of or timezone.localdate(), engine=engine, rules=",".join(rules),
                                           created_by=actor, stage=_queued_stage())
     if not background:
@@ -376,11 +383,12 @@ def _dataset_people(run: ScreeningRun, data_dir: Path) -> dict[str, tuple[str, i
 
 
 def _compared_run(run: ScreeningRun, rules: list[str]) -> ScreeningRun | None:
-    """The run a re-run is compared with: the latest earlier successful run of the same data set and
-    roster source (officer keys differ between the two sources) that ran at least one of the same
-    rules. Only the rules both ran are compared; the page says which run and which rules."""
+    """The run a re-run is compared with: the latest earlier successful run of the same data set,
+    roster source (officer keys differ between the two sources) and unit that ran at least one of
+    the same rules. Only the rules both ran are compared; the page says which run and which rules."""
     earlier = (ScreeningRun.objects.filter(dataset_id=run.dataset_id, roster_source=run.roster_source,
-                                           status=RunStatus.SUCCEEDED, pk__lt=run.pk).order_by("-pk"))
+                                           unit_id=run.unit_id, status=RunStatus.SUCCEEDED, pk__lt=run.pk)
+               .order_by("-pk"))
     for candidate in earlier.only("id", "rules")[:50]:
         if set(candidate.rule_list) & set(rules):
             return candidate

@@ -75,14 +75,16 @@ def dataset_new(request):
 def dataset_detail(request, dataset_id):
     scope = handler_scope(request)
     dataset = _or_404(selectors.dataset_get(scope=scope, dataset_id=dataset_id))
-    form = RunStartForm(request.POST or None, dataset=dataset,
+    form = RunStartForm(request.POST or None, dataset=dataset, units=unit_list(scope=scope, root=dataset.unit),
                         initial={"rules": services.dataset_runnable_rules(dataset=dataset),
                                  "roster_source": services.dataset_default_roster_source(dataset=dataset)})
     if request.method == "POST" and form.is_valid():
         try:
             run = services.run_start(actor=request.user, dataset=dataset, as_of=form.cleaned_data["as_of"],
                                      engine=form.cleaned_data["engine"], rules=form.cleaned_data["rules"],
-                                     roster_source=form.cleaned_data["roster_source"])
+                                     roster_source=form.cleaned_data["roster_source"],
+                                     unit=_or_404(unit_list(scope=scope).filter(pk=form.cleaned_data["unit"]).first())
+                                     if form.cleaned_data["unit"] else None)
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
