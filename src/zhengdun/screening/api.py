@@ -93,9 +93,6 @@ class _PageRows:
     def all(self):
         return self.queryset
 
-    def __len__(self):
-        return self.queryset.count()
-
     def __getitem__(self, page: slice) -> list[dict]:
         if (page.start or 0) > 2 ** 40:  # a page number far past any list (SQL offsets are 64-bit)
             return []

@@ -353,19 +353,15 @@ def _worker_gone(worker: str) -> bool:
 def runs_fail_orphaned() -> int:
     """Fail the runs still marked running whose worker process has gone (a SIGKILL or a crash
     leaves no chance to say so); called where runs are shown. Returns how many."""
-    failed = 0
-    for run in ScreeningRun.objects.filter(status=RunStatus.RUNNING).exclude(worker="").only("id", "worker"):
-        if _worker_gone(run.worker):
-            with audited(actor=None, action="screening.run_failed"):
-                failed += ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-                    status=RunStatus.FAILED, finished_at=timezone.now(), stage=_("运行失败"),
-                    error=_("排查运行被中断（执行进程已停止），请重新运行"))
-    return failed
+    running = ScreeningRun.objects.filter(status=RunStatus.RUNNING).exclude(worker="").only("id", "worker")
+    return sum(_fail(run, _("排查运行被中断（执行进程已停止），请重新运行")) for run in running
+               if _worker_gone(run.worker))
 
 
-def _fail(run: ScreeningRun, message: str) -> None:
+def _fail(run: ScreeningRun, message: str) -> int:
+    """End a running run with ``message``; 1 if it was running, else 0 (left as it is)."""
     with audited(actor=None, action="screening.run_failed"):
-        ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(status=RunStatus.FAILED, finished_at=timezone.now(),
+        return ScreeningRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(status=RunStatus.FAILED, finished_at=timezone.now(),
                                                      error=message[:4000], stage=_("运行失败"))
 
 
@@ -376,10 +372,9 @@ def _dataset_people(run: ScreeningRun, data_dir: Path) -> dict[str, tuple[str, i
     not the run's to keep); the run's unit where the code is unknown here."""
     roster = engine_adapter.dataset_roster(data_dir)
     codes = {code for _name, code in roster.values() if code}
-    known = dict(Unit.objects.filter(code__in=codes).values_list("code", "path"))
-    units = dict(Unit.objects.filter(path__startswith=run.unit.path, code__in=codes).values_list("code", "id"))
-    return {key: (name, units[code] if code in units else (None if code in known else run.unit_id))
-            for key, (name, code) in roster.items()}
+    known = {code: (pk if path.startswith(run.unit.path) else None)
+             for code, pk, path in Unit.objects.filter(code__in=codes).values_list("code", "id", "path")}
+    return {key: (name, known.get(code, run.unit_id)) for key, (name, code) in roster.items()}
 
 
 def _compared_run(run: ScreeningRun, rules: list[str]) -> ScreeningRun | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import threading
 import time
@@ -11,7 +10,7 @@ import time
 from .contract import FILES, ScreeningInputError
 from .normalize import normalize_name, sql_str
 from .pipeline import Dialect, Step
-from .readers import check_columns, check_types, csv_problem, duck_kind, header, parquet_schema
+from .readers import check_columns, check_parquet, csv_problem, header, redact
 
 ROW_KEY = "zd_row_no"
 EXTRA = "zd_extra_field"
@@ -88,10 +87,7 @@ class DuckBackend:
         want = FILES[stem]
         p = _lit(path)
         if path.endswith(".parquet"):
-            schema = parquet_schema(path, self.con)
-            cols = [c for c, _t in schema]
-            check_columns(stem, path, cols)
-            kinds = check_types(stem, path, dict(schema), duck_kind)
+            cols, kinds = check_parquet(stem, path, self.con)
             sel = ", ".join(f"{_as_text(c, kinds[c])} AS {c}" for c in want)
             if "file_row_number" in cols:  # the reader's row number would clash with the file's column
                 src = f"SELECT {sel} FROM read_parquet({p})"
@@ -226,12 +222,8 @@ def _first_line(exc: Exception) -> str:
         fixes = next((i for i, ln in enumerate(lines) if ln.startswith("Possible")), None)
         reason = next((ln for ln in reversed(lines[1:fixes]) if ln), None) if fixes else None
         if reason and not reason.startswith("Original Line"):
-            return f"{lines[0]}; {_redact(reason)}"
+            return f"{lines[0]}; {redact(reason)}"
         rest = next((ln for ln in lines[1:] if ln and not ln.startswith("Original Line")), "")
-        return f"{lines[0]}; {_redact(rest)}" if rest and not rest.startswith(("file =", "Possible")) else lines[0]
-    return _redact(lines[0])
+        return f"{lines[0]}; {redact(rest)}" if rest and not rest.startswith(("file =", "Possible")) else lines[0]
+    return redact(lines[0])
 
-
-def _redact(text: str) -> str:
-    """Drop quoted values from a reader's message: they may be names or ID numbers from the file."""
-    return re.sub(r'"[^"]*"|\'[^\']*\'', "…", text)

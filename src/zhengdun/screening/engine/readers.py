@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 from .contract import FILES, ScreeningInputError
+
+
+def redact(text: str) -> str:
+    """Drop quoted values from a reader's message: they may be names or ID numbers from the file."""
+    return re.sub(r'"[^"]*"|\'[^\']*\'', "…", text)
 
 
 def csv_header(path: str) -> list[str]:
@@ -89,7 +95,7 @@ def parquet_schema(path: str, con=None) -> list[tuple[str, str]]:
         tree = con.execute(f"SELECT name, num_children FROM parquet_schema({lit})").fetchall()
     except duckdb.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise ScreeningInputError(f"{name}: cannot read Parquet file: {first}", file=name)
+        raise ScreeningInputError(f"{name}: cannot read Parquet file: {redact(first)}", file=name)
     finally:
         if own:
             con.close()
@@ -168,11 +174,13 @@ def check_types(stem: str, path: str, types: dict[str, str], kind_of) -> dict[st
     return kinds
 
 
-def check_parquet(stem: str, path: str, con=None) -> dict[str, str]:
-    """Columns and types of a contract Parquet file (as DuckDB reads it); returns column -> kind."""
+def check_parquet(stem: str, path: str, con=None) -> tuple[list[str], dict[str, str]]:
+    """Columns and types of a contract Parquet file (as DuckDB reads it); returns its column names
+    and contract column -> kind."""
     schema = parquet_schema(path, con)
-    check_columns(stem, path, [c for c, _t in schema])
-    return check_types(stem, path, dict(schema), duck_kind)
+    cols = [c for c, _t in schema]
+    check_columns(stem, path, cols)
+    return cols, check_types(stem, path, dict(schema), duck_kind)
 
 
 def header(path: str, con=None) -> list[str]:
